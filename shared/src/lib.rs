@@ -1,0 +1,3 @@
+//! Stockroom library crate (work in progress).
+
+pub mod forecast;
