@@ -1,0 +1,225 @@
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::money::decimal_string;
+use super::{Currency, CustomerId, EventStamp, LineQuantity, OrderId, Price, Sku};
+
+/// Where an order is in its life. Status only moves forward:
+/// `PENDING -> PROCESSING -> COMPLETED`, or to `CANCELLED` / `FAILED` from
+/// either of the first two. Every store applies a transition only if the
+/// order is still in the state the transition was computed from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    Pending,
+    Processing,
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Pending,
+        OrderStatus::Processing,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+        OrderStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Processing => "PROCESSING",
+            OrderStatus::Completed => "COMPLETED",
+            OrderStatus::Cancelled => "CANCELLED",
+            OrderStatus::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Failed
+        )
+    }
+
+    /// The forward-only state machine.
+    pub fn can_move_to(self, next: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Processing | Cancelled | Failed) | (Processing, Completed | Cancelled | Failed)
+        )
+    }
+
+    /// Whether reaching this status gives the reserved stock back: nothing
+    /// was (or will be) shipped.
+    pub fn releases_stock(self) -> bool {
+        matches!(self, OrderStatus::Cancelled | OrderStatus::Failed)
+    }
+}
+
+/// One line of an order, with the price it was sold at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: Sku,
+    pub quantity: LineQuantity,
+    pub unit_price: Price,
+}
+
+impl OrderLine {
+    pub fn line_total(&self) -> Decimal {
+        self.unit_price.amount() * Decimal::from(self.quantity.get())
+    }
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
+    pub status: OrderStatus,
+    pub items: Vec<OrderLine>,
+    #[serde(with = "decimal_string")]
+    pub total_amount: Decimal,
+    pub currency: Currency,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the processor picked the order up (PENDING -> PROCESSING).
+    pub processing_started_at: Option<DateTime<Utc>>,
+    /// When the order reached COMPLETED.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Multi-Channel Fulfillment progress, when fulfilled by Amazon.
+    pub fulfillment: Option<Fulfillment>,
+    /// Optimistic-concurrency version: 1 at creation, +1 per update.
+    pub version: u64,
+}
+
+impl Order {
+    pub fn new(
+        order_id: OrderId,
+        customer_id: CustomerId,
+        items: Vec<OrderLine>,
+        currency: Currency,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let total_amount = items.iter().map(OrderLine::line_total).sum();
+        Order {
+            order_id,
+            customer_id,
+            status: OrderStatus::Pending,
+            items,
+            total_amount,
+            currency,
+            created_at: now,
+            updated_at: now,
+            processing_started_at: None,
+            completed_at: None,
+            fulfillment: None,
+            version: 1,
+        }
+    }
+
+    /// Seconds from placement to completion, once completed.
+    pub fn processing_seconds(&self) -> Option<f64> {
+        self.completed_at
+            .map(|done| (done - self.created_at).num_milliseconds() as f64 / 1000.0)
+    }
+
+    /// The order moved to `next` at `at`, or `None` when the state machine
+    /// does not allow it from the current status.
+    pub fn transitioned(&self, next: OrderStatus, at: DateTime<Utc>) -> Option<Order> {
+        if !self.status.can_move_to(next) {
+            return None;
+        }
+        let mut order = self.clone();
+        order.status = next;
+        order.updated_at = at;
+        match next {
+            OrderStatus::Processing => order.processing_started_at = Some(at),
+            OrderStatus::Completed => order.completed_at = Some(at),
+            _ => {}
+        }
+        order.version += 1;
+        Some(order)
+    }
+}
+
+/// MCF fulfillment state recorded on an order from FULFILLMENT_ORDER_STATUS
+/// notifications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fulfillment {
+    /// The MCF `FulfillmentOrderStatus` last applied (e.g. `PROCESSING`, `COMPLETE`).
+    pub status: String,
+    pub shipments: Vec<FulfillmentShipment>,
+    pub returns: Vec<FulfillmentReturn>,
+    pub last_event: EventStamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FulfillmentShipment {
+    pub amazon_shipment_id: String,
+    pub status: String,
+    pub estimated_arrival: Option<DateTime<Utc>>,
+    pub packages: Vec<ShipmentPackage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShipmentPackage {
+    pub package_number: Option<i64>,
+    pub carrier_code: Option<String>,
+    pub tracking_number: Option<String>,
+    pub estimated_arrival: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FulfillmentReturn {
+    pub sku: String,
+    pub returned_quantity: i64,
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_only_moves_forward() {
+        use OrderStatus::*;
+        assert!(Pending.can_move_to(Processing));
+        assert!(Pending.can_move_to(Cancelled));
+        assert!(Processing.can_move_to(Completed));
+        assert!(!Processing.can_move_to(Pending));
+        assert!(!Completed.can_move_to(Cancelled));
+        assert!(!Cancelled.can_move_to(Processing));
+        assert!(!Pending.can_move_to(Pending));
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn total_is_exact() {
+        let line = |sku: &str, q: i64, p: &str| OrderLine {
+            sku: Sku::parse(sku).unwrap(),
+            quantity: LineQuantity::new(q).unwrap(),
+            unit_price: Price::parse(p).unwrap(),
+        };
+        let order = Order::new(
+            OrderId::generate(),
+            CustomerId::generate(),
+            vec![line("A", 3, "0.10"), line("B", 1, "0.20")],
+            Currency::parse("USD").unwrap(),
+            Utc::now(),
+        );
+        assert_eq!(order.total_amount.to_string(), "0.50");
+    }
+}

@@ -1,0 +1,138 @@
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::DomainError;
+
+/// How many units one order line asks for: 1 to 10 000.
+///
+/// The upper bound keeps a typo ("10000000") from reserving a warehouse and
+/// keeps every arithmetic on stock far away from overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct LineQuantity(u32);
+
+impl LineQuantity {
+    pub const MAX: u32 = 10_000;
+
+    pub fn new(raw: i64) -> Result<Self, DomainError> {
+        if raw < 1 || raw > i64::from(Self::MAX) {
+            return Err(DomainError::new(format!(
+                "quantity must be a whole number from 1 to {}",
+                Self::MAX
+            )));
+        }
+        // In range 1..=MAX, so the conversion cannot truncate.
+        Ok(Self(raw as u32))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for LineQuantity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = i64::deserialize(deserializer)?;
+        LineQuantity::new(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Units on hand that can be sold: never negative, at most one billion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(transparent)]
+pub struct Stock(i64);
+
+impl Stock {
+    pub const MAX: i64 = 1_000_000_000;
+    pub const ZERO: Stock = Stock(0);
+
+    pub fn new(raw: i64) -> Result<Self, DomainError> {
+        if !(0..=Self::MAX).contains(&raw) {
+            return Err(DomainError::new(format!(
+                "stock must be a whole number from 0 to {}",
+                Self::MAX
+            )));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// Stock after taking `quantity` away, or `None` when there is not enough.
+    pub fn take(self, quantity: LineQuantity) -> Option<Stock> {
+        let left = self.0 - i64::from(quantity.get());
+        (left >= 0).then_some(Stock(left))
+    }
+
+    /// Stock after applying a signed change, or `None` when it would leave
+    /// the valid range.
+    pub fn apply(self, delta: StockDelta) -> Option<Stock> {
+        Stock::new(self.0 + delta.get()).ok()
+    }
+}
+
+impl<'de> Deserialize<'de> for Stock {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = i64::deserialize(deserializer)?;
+        Stock::new(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A signed stock adjustment by an admin: non-zero, at most one billion
+/// either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct StockDelta(i64);
+
+impl StockDelta {
+    pub fn new(raw: i64) -> Result<Self, DomainError> {
+        if raw == 0 || raw.abs() > Stock::MAX {
+            return Err(DomainError::new(format!(
+                "delta must be a non-zero whole number from -{max} to {max}",
+                max = Stock::MAX
+            )));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for StockDelta {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = i64::deserialize(deserializer)?;
+        StockDelta::new(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_quantity_bounds() {
+        assert!(LineQuantity::new(0).is_err());
+        assert!(LineQuantity::new(-1).is_err());
+        assert!(LineQuantity::new(10_001).is_err());
+        assert_eq!(LineQuantity::new(10_000).unwrap().get(), 10_000);
+    }
+
+    #[test]
+    fn stock_take_never_goes_negative() {
+        let stock = Stock::new(3).unwrap();
+        assert_eq!(stock.take(LineQuantity::new(3).unwrap()), Some(Stock::ZERO));
+        assert_eq!(stock.take(LineQuantity::new(4).unwrap()), None);
+    }
+
+    #[test]
+    fn stock_apply_stays_in_range() {
+        let stock = Stock::new(5).unwrap();
+        assert_eq!(stock.apply(StockDelta::new(-5).unwrap()), Some(Stock::ZERO));
+        assert_eq!(stock.apply(StockDelta::new(-6).unwrap()), None);
+        assert_eq!(Stock::new(Stock::MAX).unwrap().apply(StockDelta::new(1).unwrap()), None);
+        assert!(StockDelta::new(0).is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! Ports: the small traits through which the application reaches storage,
+//! queues, mail and time. Domain types go in and come out; adapters
+//! (`crate::store`, `crate::queue`, `crate::mail`) sit behind them.
+//!
+//! Every store adapter implements all the store traits and is used as one
+//! `Arc<dyn Store>`; the same contract suite (`crate::store::contract`)
+//! runs against each.
+
+mod clock;
+mod customers;
+mod error;
+mod listings;
+mod orders;
+mod page;
+mod reorders;
+mod sales;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use customers::{CreateCustomerError, CustomerStore};
+pub use error::{BoxError, StoreError, StoreResult, UpdateError};
+pub use listings::{
+    AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, PutOutcome, SearchTerm,
+};
+pub use orders::{
+    DayTotals, IdempotencyRecord, OrderEffects, OrderFilter, OrderMetrics, OrderStats, OrderStore,
+    OrderUpdate, PlaceOrderError, Shortage,
+};
+pub use page::{Cursor, Page, PageLimit, PageRequest};
+pub use reorders::{CreateReorderError, ReorderStore, ReorderUpdate, SupplierStore};
+pub use sales::SalesStore;
+
+/// Everything a store backend provides. Implemented automatically for any
+/// type that implements every store trait.
+pub trait Store:
+    ListingStore + OrderStore + OrderStats + CustomerStore + SupplierStore + ReorderStore + SalesStore
+{
+}
+
+impl<T> Store for T where
+    T: ListingStore
+        + OrderStore
+        + OrderStats
+        + CustomerStore
+        + SupplierStore
+        + ReorderStore
+        + SalesStore
+{
+}

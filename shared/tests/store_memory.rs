@@ -1,0 +1,8 @@
+//! The store contract on the embedded memory store.
+
+use std::sync::Arc;
+
+use stockroom::ports::Store;
+use stockroom::store::MemoryStore;
+
+stockroom::store_contract_tests!(async { Arc::new(MemoryStore::new()) as Arc<dyn Store> }, 200);
