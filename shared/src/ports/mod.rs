@@ -10,6 +10,7 @@ mod clock;
 mod customers;
 mod error;
 mod listings;
+mod messaging;
 mod orders;
 mod page;
 mod reorders;
@@ -21,6 +22,7 @@ pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use listings::{
     AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, PutOutcome, SearchTerm,
 };
+pub use messaging::{Email, MailError, Mailer, PublishError, Publisher, QueueName};
 pub use orders::{
     DayTotals, IdempotencyRecord, OrderEffects, OrderFilter, OrderMetrics, OrderStats, OrderStore,
     OrderUpdate, PlaceOrderError, Shortage,
