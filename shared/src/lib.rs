@@ -2,5 +2,7 @@
 
 pub mod domain;
 pub mod forecast;
+pub mod mail;
 pub mod ports;
+pub mod queue;
 pub mod store;

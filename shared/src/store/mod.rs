@@ -3,8 +3,13 @@
 
 pub mod memory;
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+
+#[cfg(feature = "mongodb")]
+pub mod mongodb;
+
 #[doc(hidden)]
 pub mod contract;
-
 
 pub use memory::MemoryStore;

@@ -1,0 +1,4 @@
+//! Mail adapters behind [`crate::ports::Mailer`].
+
+#[cfg(feature = "ses")]
+pub mod ses;

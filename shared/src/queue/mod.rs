@@ -1,0 +1,4 @@
+//! Queue adapters behind [`crate::ports::Publisher`].
+
+#[cfg(feature = "sqs")]
+pub mod sqs;

@@ -1,0 +1,1 @@
+//! DynamoDB store adapter.
