@@ -62,7 +62,9 @@ impl Title {
             return Err(DomainError::new("title must be 1 to 200 characters"));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(DomainError::new("title must not contain control characters"));
+            return Err(DomainError::new(
+                "title must not contain control characters",
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -176,8 +178,14 @@ mod tests {
             ListingStatus::from_sp_api(&["BUYABLE", "DISCOVERABLE"]),
             ListingStatus::Active
         );
-        assert_eq!(ListingStatus::from_sp_api(&["DISCOVERABLE"]), ListingStatus::Inactive);
-        assert_eq!(ListingStatus::from_sp_api::<&str>(&[]), ListingStatus::Inactive);
+        assert_eq!(
+            ListingStatus::from_sp_api(&["DISCOVERABLE"]),
+            ListingStatus::Inactive
+        );
+        assert_eq!(
+            ListingStatus::from_sp_api::<&str>(&[]),
+            ListingStatus::Inactive
+        );
         assert_eq!(
             ListingStatus::from_sp_api(&["BUYABLE", "DELETED"]),
             ListingStatus::Deleted

@@ -23,7 +23,7 @@ pub use error::DomainError;
 pub use idempotency::IdempotencyKey;
 pub use ids::{CustomerId, OrderId, ReorderId, SupplierId};
 pub use listing::{Listing, ListingDraft, ListingStatus, Title};
-pub use money::{Currency, Price};
+pub use money::{Currency, Price, money_string};
 pub use notification::EventStamp;
 pub use order::{
     Fulfillment, FulfillmentReturn, FulfillmentShipment, Order, OrderLine, OrderStatus,

@@ -11,11 +11,11 @@ use super::DomainError;
 pub struct Currency([u8; 3]);
 
 impl Currency {
+    pub const USD: Currency = Currency(*b"USD");
+
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         match raw.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|b| b.is_ascii_uppercase()) => {
-                Ok(Self([*a, *b, *c]))
-            }
+            [a, b, c] if [a, b, c].iter().all(|b| b.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
             _ => Err(DomainError::new(
                 "currency must be a three-letter ISO 4217 code such as \"USD\"",
             )),
@@ -84,9 +84,8 @@ impl Price {
         } else {
             None
         };
-        let amount = amount.ok_or_else(|| {
-            DomainError::new("price must be a decimal string such as \"19.99\"")
-        })?;
+        let amount = amount
+            .ok_or_else(|| DomainError::new("price must be a decimal string such as \"19.99\""))?;
         Self::new(amount)
     }
 
@@ -97,13 +96,23 @@ impl Price {
 
 impl fmt::Display for Price {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        f.write_str(&money_string(self.0))
     }
+}
+
+/// A money amount as the API shows it: exact, trailing zeros trimmed, but
+/// never fewer than two decimal places (`"12.50"`, `"0.125"`, `"49.00"`).
+pub fn money_string(amount: Decimal) -> String {
+    let mut amount = amount.normalize();
+    if amount.scale() < 2 {
+        amount.rescale(2);
+    }
+    amount.to_string()
 }
 
 impl Serialize for Price {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
+        serializer.collect_str(self)
     }
 }
 
@@ -140,7 +149,9 @@ mod tests {
     fn price_is_exact_and_bounded() {
         assert_eq!(Price::parse("19.99").unwrap().to_string(), "19.99");
         assert_eq!(Price::parse("19.9900").unwrap().to_string(), "19.99");
-        assert_eq!(Price::parse("0").unwrap().to_string(), "0");
+        assert_eq!(Price::parse("0").unwrap().to_string(), "0.00");
+        assert_eq!(Price::parse("12.5").unwrap().to_string(), "12.50");
+        assert_eq!(Price::parse("0.125").unwrap().to_string(), "0.125");
         for bad in ["", "-1", "abc", "1e3", "1.23456", "1000000000.01", " "] {
             assert!(Price::parse(bad).is_err(), "{bad:?} should be rejected");
         }

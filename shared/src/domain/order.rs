@@ -10,7 +10,17 @@ use super::{Currency, CustomerId, EventStamp, LineQuantity, OrderId, Price, Sku}
 /// either of the first two. Every store applies a transition only if the
 /// order is still in the state the transition was computed from.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
@@ -56,7 +66,8 @@ impl OrderStatus {
         use OrderStatus::*;
         matches!(
             (self, next),
-            (Pending, Processing | Cancelled | Failed) | (Processing, Completed | Cancelled | Failed)
+            (Pending, Processing | Cancelled | Failed)
+                | (Processing, Completed | Cancelled | Failed)
         )
     }
 
@@ -170,6 +181,10 @@ pub struct FulfillmentShipment {
     pub status: String,
     pub estimated_arrival: Option<DateTime<Utc>>,
     pub packages: Vec<ShipmentPackage>,
+    /// The notification this shipment was last updated from: each shipment
+    /// keeps its newest report, whatever order reports arrive in.
+    #[serde(default)]
+    pub last_event: Option<EventStamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,6 +235,6 @@ mod tests {
             Currency::parse("USD").unwrap(),
             Utc::now(),
         );
-        assert_eq!(order.total_amount.to_string(), "0.50");
+        assert_eq!(crate::domain::money_string(order.total_amount), "0.50");
     }
 }

@@ -2,6 +2,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::DomainError;
 
+/// Reads a JSON number that must be whole, so that `1.5` and `1e40` get a
+/// clear message instead of a type error.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D, what: &str) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(deserializer)?;
+    n.as_i64()
+        .ok_or_else(|| serde::de::Error::custom(format!("{what} must be a whole number")))
+}
+
 /// How many units one order line asks for: 1 to 10 000.
 ///
 /// The upper bound keeps a typo ("10000000") from reserving a warehouse and
@@ -31,7 +39,7 @@ impl LineQuantity {
 
 impl<'de> Deserialize<'de> for LineQuantity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = i64::deserialize(deserializer)?;
+        let raw = whole_number(deserializer, "quantity")?;
         LineQuantity::new(raw).map_err(serde::de::Error::custom)
     }
 }
@@ -74,7 +82,7 @@ impl Stock {
 
 impl<'de> Deserialize<'de> for Stock {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = i64::deserialize(deserializer)?;
+        let raw = whole_number(deserializer, "stock")?;
         Stock::new(raw).map_err(serde::de::Error::custom)
     }
 }
@@ -103,7 +111,7 @@ impl StockDelta {
 
 impl<'de> Deserialize<'de> for StockDelta {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = i64::deserialize(deserializer)?;
+        let raw = whole_number(deserializer, "delta")?;
         StockDelta::new(raw).map_err(serde::de::Error::custom)
     }
 }
@@ -121,6 +129,20 @@ mod tests {
     }
 
     #[test]
+    fn json_quantities_must_be_whole() {
+        assert!(serde_json::from_str::<LineQuantity>("2").is_ok());
+        for bad in ["1.5", "1e40", "\"2\"", "0", "-3", "10001"] {
+            let err = serde_json::from_str::<LineQuantity>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("quantity") || err.contains("number"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn stock_take_never_goes_negative() {
         let stock = Stock::new(3).unwrap();
         assert_eq!(stock.take(LineQuantity::new(3).unwrap()), Some(Stock::ZERO));
@@ -132,7 +154,12 @@ mod tests {
         let stock = Stock::new(5).unwrap();
         assert_eq!(stock.apply(StockDelta::new(-5).unwrap()), Some(Stock::ZERO));
         assert_eq!(stock.apply(StockDelta::new(-6).unwrap()), None);
-        assert_eq!(Stock::new(Stock::MAX).unwrap().apply(StockDelta::new(1).unwrap()), None);
+        assert_eq!(
+            Stock::new(Stock::MAX)
+                .unwrap()
+                .apply(StockDelta::new(1).unwrap()),
+            None
+        );
         assert!(StockDelta::new(0).is_err());
     }
 }

@@ -6,7 +6,17 @@ use super::{ReorderId, Sku, SupplierId};
 /// `PENDING_APPROVAL -> QUEUED -> SENT -> RECEIVED`, or `REJECTED` /
 /// `CANCELLED`. At most one reorder per SKU is open (not yet closed).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReorderStatus {

@@ -13,7 +13,9 @@ impl Rating {
         if (1..=5).contains(&raw) {
             Ok(Self(raw as u8))
         } else {
-            Err(DomainError::new("rating must be a whole number from 1 to 5"))
+            Err(DomainError::new(
+                "rating must be a whole number from 1 to 5",
+            ))
         }
     }
 
@@ -24,7 +26,10 @@ impl Rating {
 
 impl<'de> Deserialize<'de> for Rating {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = i64::deserialize(deserializer)?;
+        let n = serde_json::Number::deserialize(deserializer)?;
+        let raw = n
+            .as_i64()
+            .ok_or_else(|| serde::de::Error::custom("rating must be a whole number from 1 to 5"))?;
         Rating::new(raw).map_err(serde::de::Error::custom)
     }
 }
@@ -53,7 +58,9 @@ impl SupplierEmail {
         if valid {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(DomainError::new("email must be an address such as orders@example.com"))
+            Err(DomainError::new(
+                "email must be an address such as orders@example.com",
+            ))
         }
     }
 
@@ -94,7 +101,15 @@ mod tests {
     #[test]
     fn email_shape() {
         assert!(SupplierEmail::parse("orders@acme.example").is_ok());
-        for bad in ["", "a@b", "no-at.example", "a@@b.c", "a b@c.d", "a@.c", "a@c."] {
+        for bad in [
+            "",
+            "a@b",
+            "no-at.example",
+            "a@@b.c",
+            "a b@c.d",
+            "a@.c",
+            "a@c.",
+        ] {
             assert!(SupplierEmail::parse(bad).is_err(), "{bad:?}");
         }
     }

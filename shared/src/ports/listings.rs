@@ -2,7 +2,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{Page, PageRequest, StoreError, StoreResult};
-use crate::domain::{DomainError, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta};
+use crate::domain::{
+    DomainError, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta,
+};
 
 /// A case-insensitive search term for `GET /listings?q=`: 1 to 100
 /// characters, stored lower-case.
@@ -39,7 +41,9 @@ pub struct ListingFilter {
 impl ListingFilter {
     pub fn matches(&self, listing: &Listing) -> bool {
         self.status.is_none_or(|s| listing.status == s)
-            && self.low_stock.is_none_or(|low| listing.is_low_stock() == low)
+            && self
+                .low_stock
+                .is_none_or(|low| listing.is_low_stock() == low)
             && self.q.as_ref().is_none_or(|q| q.matches(listing))
     }
 }
@@ -62,6 +66,9 @@ pub enum AdjustStockError {
 }
 
 /// What happened to an SP-API notification.
+// Returned once per notification, never stored in bulk: boxing the listing
+// would cost an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum NotificationOutcome {
     Applied(Listing),
@@ -82,7 +89,11 @@ pub trait ListingStore: Send + Sync {
     /// Creates the listing or updates its writable fields. Stock changes only
     /// when `draft.available` is set; concurrent reservations are never lost.
     /// Notification stamps are kept.
-    async fn put_listing(&self, draft: &ListingDraft, now: DateTime<Utc>) -> StoreResult<PutOutcome>;
+    async fn put_listing(
+        &self,
+        draft: &ListingDraft,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PutOutcome>;
 
     /// Removes the listing; `false` when there was none.
     async fn delete_listing(&self, sku: &Sku) -> StoreResult<bool>;
@@ -96,7 +107,11 @@ pub trait ListingStore: Send + Sync {
     ) -> Result<Listing, AdjustStockError>;
 
     /// Listings in SKU order, filtered.
-    async fn list_listings(&self, filter: &ListingFilter, page: &PageRequest) -> StoreResult<Page<Listing>>;
+    async fn list_listings(
+        &self,
+        filter: &ListingFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Listing>>;
 
     /// Listings at or below their reorder point. Costs in proportion to the
     /// low-stock listings, not the catalogue.
@@ -124,5 +139,10 @@ pub trait ListingStore: Send + Sync {
 
     /// Sets the reorder point (from the forecast); `false` when there is no
     /// such listing.
-    async fn set_reorder_point(&self, sku: &Sku, reorder_point: u32, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn set_reorder_point(
+        &self,
+        sku: &Sku,
+        reorder_point: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }

@@ -95,7 +95,11 @@ pub trait OrderStore: Send + Sync {
     async fn get_order(&self, order_id: OrderId) -> StoreResult<Option<Order>>;
 
     /// Newest first.
-    async fn list_orders(&self, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<Order>>;
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Order>>;
 
     /// Applies `update` if the stored order is still at `update.previous.version`.
     async fn update_order(&self, update: &OrderUpdate) -> Result<(), UpdateError>;
@@ -127,7 +131,8 @@ pub struct OrderMetrics {
 
 impl OrderMetrics {
     pub fn average_processing_seconds(&self) -> Option<f64> {
-        (self.completed_orders > 0).then(|| self.processing_seconds_sum / self.completed_orders as f64)
+        (self.completed_orders > 0)
+            .then(|| self.processing_seconds_sum / self.completed_orders as f64)
     }
 }
 
@@ -146,5 +151,9 @@ pub trait OrderStats: Send + Sync {
 
     /// Per-day totals of orders placed from `from` to `to` inclusive; days
     /// without orders may be omitted.
-    async fn daily_order_totals(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<DayTotals>>;
+    async fn daily_order_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DayTotals>>;
 }

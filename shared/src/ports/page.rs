@@ -144,7 +144,10 @@ mod tests {
         assert!(Cursor::from_client("").is_err());
         assert!(Cursor::from_client("not base64!").is_err());
         let junk = Cursor::from_client("AAAA").unwrap();
-        assert!(matches!(junk.decode::<String>("orders"), Err(StoreError::InvalidCursor)));
+        assert!(matches!(
+            junk.decode::<String>("orders"),
+            Err(StoreError::InvalidCursor)
+        ));
     }
 
     #[test]

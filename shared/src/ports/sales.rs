@@ -10,5 +10,10 @@ use crate::domain::Sku;
 pub trait SalesStore: Send + Sync {
     /// Units sold per day from `from` to `to` inclusive, in date order;
     /// days without sales may be omitted.
-    async fn daily_sales(&self, sku: &Sku, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<(NaiveDate, u64)>>;
+    async fn daily_sales(
+        &self,
+        sku: &Sku,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(NaiveDate, u64)>>;
 }

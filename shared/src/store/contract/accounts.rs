@@ -10,7 +10,9 @@ fn customer(username: &str) -> Customer {
     Customer {
         customer_id: CustomerId::generate(),
         username: Username::parse(username).unwrap(),
-        password_hash: PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        password_hash: PasswordHash::from_phc(
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        ),
         role: Role::Customer,
         created_at: now(),
     }
@@ -36,7 +38,13 @@ pub async fn usernames_are_unique(store: Arc<dyn Store>) {
         store.create_customer(&shouting).await,
         Err(CreateCustomerError::UsernameTaken)
     ));
-    assert!(store.get_customer(shouting.customer_id).await.unwrap().is_none());
+    assert!(
+        store
+            .get_customer(shouting.customer_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(
         store
             .get_customer_by_username(&Username::parse(&unique("nobody")).unwrap())

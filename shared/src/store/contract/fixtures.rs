@@ -48,7 +48,11 @@ pub fn draft(sku_name: &str, available: i64) -> ListingDraft {
 }
 
 pub async fn listing(store: &dyn Store, sku_name: &str, available: i64) -> Listing {
-    match store.put_listing(&draft(sku_name, available), now()).await.unwrap() {
+    match store
+        .put_listing(&draft(sku_name, available), now())
+        .await
+        .unwrap()
+    {
         crate::ports::PutOutcome::Created(l) | crate::ports::PutOutcome::Updated(l) => l,
     }
 }
@@ -96,5 +100,8 @@ pub fn idempotency(order: &Order, key: &str, hash: &str) -> IdempotencyRecord {
 /// never share a day.
 pub fn unique_day() -> NaiveDate {
     let days = 10_000 + rand::random::<u32>() % 20_000;
-    Utc.with_ymd_and_hms(1990, 1, 1, 12, 0, 0).unwrap().date_naive() + Duration::days(i64::from(days))
+    Utc.with_ymd_and_hms(1990, 1, 1, 12, 0, 0)
+        .unwrap()
+        .date_naive()
+        + Duration::days(i64::from(days))
 }

@@ -20,7 +20,7 @@ pub async fn listing_round_trip_keeps_stock(store: Arc<dyn Store>) {
 
     let got = store.get_listing(&sku(&name)).await.unwrap().unwrap();
     assert_eq!(got.title.as_str(), format!("Item {name}"));
-    assert_eq!(got.price.to_string(), "2.5");
+    assert_eq!(got.price.to_string(), "2.50");
     assert_eq!(got.reorder_point, 5);
 
     // An update without `available` keeps the stock; the other fields change.
@@ -40,7 +40,13 @@ pub async fn listing_round_trip_keeps_stock(store: Arc<dyn Store>) {
     store.put_listing(&draft(&name, 3), now()).await.unwrap();
     assert_eq!(stock_of(store.as_ref(), &name).await, 3);
 
-    assert!(store.get_listing(&sku(&unique("NONE-"))).await.unwrap().is_none());
+    assert!(
+        store
+            .get_listing(&sku(&unique("NONE-")))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let both = store
         .get_listings(&[sku(&name), sku(&unique("NONE-"))])
         .await
@@ -127,13 +133,20 @@ pub async fn listings_page_in_sku_order_with_filters(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(page.items.len(), 6);
-    assert!(page.items.iter().all(|l| l.status == ListingStatus::Inactive));
+    assert!(
+        page.items
+            .iter()
+            .all(|l| l.status == ListingStatus::Inactive)
+    );
 
     let low = ListingFilter {
         low_stock: Some(true),
         ..filter.clone()
     };
-    let page = store.list_listings(&low, &PageRequest::first(100)).await.unwrap();
+    let page = store
+        .list_listings(&low, &PageRequest::first(100))
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 8);
     assert!(page.items.iter().all(|l| l.is_low_stock()));
 
@@ -141,7 +154,10 @@ pub async fn listings_page_in_sku_order_with_filters(store: Arc<dyn Store>) {
         low_stock: Some(false),
         ..filter
     };
-    let page = store.list_listings(&not_low, &PageRequest::first(100)).await.unwrap();
+    let page = store
+        .list_listings(&not_low, &PageRequest::first(100))
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 15);
 }
 
@@ -235,7 +251,9 @@ pub async fn status_notifications_apply_only_when_newer(store: Arc<dyn Store>) {
         .apply_status_notification(&s, ListingStatus::Inactive, &stamp(10, "n1"), now())
         .await
         .unwrap();
-    assert!(matches!(applied, NotificationOutcome::Applied(ref l) if l.status == ListingStatus::Inactive));
+    assert!(
+        matches!(applied, NotificationOutcome::Applied(ref l) if l.status == ListingStatus::Inactive)
+    );
     // Same notification again: no second effect.
     let again = store
         .apply_status_notification(&s, ListingStatus::Inactive, &stamp(10, "n1"), now())
@@ -271,7 +289,12 @@ pub async fn status_notifications_apply_only_when_newer(store: Arc<dyn Store>) {
         ListingStatus::Deleted
     );
     let unknown = store
-        .apply_status_notification(&sku(&unique("NONE-")), ListingStatus::Active, &stamp(1, "x"), now())
+        .apply_status_notification(
+            &sku(&unique("NONE-")),
+            ListingStatus::Active,
+            &stamp(1, "x"),
+            now(),
+        )
         .await
         .unwrap();
     assert_eq!(unknown, NotificationOutcome::UnknownListing);
@@ -318,9 +341,19 @@ pub async fn quantity_notifications_apply_only_when_newer(store: Arc<dyn Store>)
 pub async fn set_reorder_point_updates_listing(store: Arc<dyn Store>) {
     let name = unique("RP-");
     listing(store.as_ref(), &name, 10).await;
-    assert!(store.set_reorder_point(&sku(&name), 12, now()).await.unwrap());
+    assert!(
+        store
+            .set_reorder_point(&sku(&name), 12, now())
+            .await
+            .unwrap()
+    );
     let l = store.get_listing(&sku(&name)).await.unwrap().unwrap();
     assert_eq!(l.reorder_point, 12);
     assert!(l.is_low_stock());
-    assert!(!store.set_reorder_point(&sku(&unique("NONE-")), 1, now()).await.unwrap());
+    assert!(
+        !store
+            .set_reorder_point(&sku(&unique("NONE-")), 1, now())
+            .await
+            .unwrap()
+    );
 }

@@ -48,7 +48,10 @@ pub async fn place_order_refuses_unbuyable_listings(store: Arc<dyn Store>) {
     d.status = ListingStatus::Inactive;
     store.put_listing(&d, now()).await.unwrap();
 
-    let o = order(CustomerId::generate(), &[(&active, 1), (&inactive, 1), (&missing, 1)]);
+    let o = order(
+        CustomerId::generate(),
+        &[(&active, 1), (&inactive, 1), (&missing, 1)],
+    );
     match store.place_order(&o, None).await {
         Err(PlaceOrderError::NotBuyable(skus)) => {
             let got: HashSet<_> = skus.into_iter().collect();
@@ -168,7 +171,9 @@ pub async fn update_order_applies_effects_atomically(store: Arc<dyn Store>) {
     listing(store.as_ref(), &a, 10).await;
     listing(store.as_ref(), &b, 10).await;
     let day = unique_day();
-    let at = day.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap()).and_utc();
+    let at = day
+        .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap())
+        .and_utc();
     let placed = order_at(CustomerId::generate(), &[(&a, 3), (&b, 2)], at);
     store.place_order(&placed, None).await.unwrap();
 
@@ -197,7 +202,9 @@ pub async fn update_order_applies_effects_atomically(store: Arc<dyn Store>) {
 
     // A release that names a deleted listing fails as a whole.
     store.delete_listing(&sku(&b)).await.unwrap();
-    let cancelled = processing.transitioned(OrderStatus::Cancelled, now()).unwrap();
+    let cancelled = processing
+        .transitioned(OrderStatus::Cancelled, now())
+        .unwrap();
     let release_all = OrderUpdate {
         previous: processing.clone(),
         next: cancelled.clone(),
@@ -209,7 +216,12 @@ pub async fn update_order_applies_effects_atomically(store: Arc<dyn Store>) {
     assert!(store.update_order(&release_all).await.is_err());
     assert_eq!(stock_of(store.as_ref(), &a).await, 7, "no partial release");
     assert_eq!(
-        store.get_order(placed.order_id).await.unwrap().unwrap().status,
+        store
+            .get_order(placed.order_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         OrderStatus::Processing
     );
 
@@ -223,7 +235,12 @@ pub async fn update_order_applies_effects_atomically(store: Arc<dyn Store>) {
     store.update_order(&release_existing).await.unwrap();
     assert_eq!(stock_of(store.as_ref(), &a).await, 10);
     assert_eq!(
-        store.get_order(placed.order_id).await.unwrap().unwrap().status,
+        store
+            .get_order(placed.order_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         OrderStatus::Cancelled
     );
 }
@@ -260,7 +277,10 @@ pub async fn orders_are_listed_newest_first_per_customer(store: Arc<dyn Store>) 
             break;
         }
     }
-    assert_eq!(seen, alice_orders, "all of Alice's orders, newest first, no one else's");
+    assert_eq!(
+        seen, alice_orders,
+        "all of Alice's orders, newest first, no one else's"
+    );
 
     // Status filter.
     let first = store.get_order(alice_orders[0]).await.unwrap().unwrap();
@@ -283,7 +303,11 @@ pub async fn orders_are_listed_newest_first_per_customer(store: Arc<dyn Store>) 
         .await
         .unwrap();
     assert_eq!(
-        cancelled.items.iter().map(|o| o.order_id).collect::<Vec<_>>(),
+        cancelled
+            .items
+            .iter()
+            .map(|o| o.order_id)
+            .collect::<Vec<_>>(),
         vec![alice_orders[0]]
     );
 
@@ -308,7 +332,9 @@ pub async fn stale_pending_orders_are_found(store: Arc<dyn Store>) {
     store
         .update_order(&OrderUpdate {
             previous: old_done.clone(),
-            next: old_done.transitioned(OrderStatus::Processing, now()).unwrap(),
+            next: old_done
+                .transitioned(OrderStatus::Processing, now())
+                .unwrap(),
             effects: OrderEffects::default(),
         })
         .await
@@ -342,7 +368,9 @@ pub async fn metrics_and_daily_totals_count_orders(store: Arc<dyn Store>) {
     listing(store.as_ref(), &name, 100).await;
     let before = store.order_metrics().await.unwrap();
     let day = unique_day();
-    let at = day.and_time(NaiveTime::from_hms_opt(23, 59, 0).unwrap()).and_utc();
+    let at = day
+        .and_time(NaiveTime::from_hms_opt(23, 59, 0).unwrap())
+        .and_utc();
     let customer = CustomerId::generate();
     let first = order_at(customer, &[(&name, 2)], at); // 5.00
     let second = order_at(customer, &[(&name, 1)], at + Duration::minutes(2)); // next day, 2.50
@@ -373,11 +401,20 @@ pub async fn metrics_and_daily_totals_count_orders(store: Arc<dyn Store>) {
     let after = store.order_metrics().await.unwrap();
     assert_eq!(after.total_orders, before.total_orders + 2);
     let count = |m: &crate::ports::OrderMetrics, s| m.status_counts.get(&s).copied().unwrap_or(0);
-    assert_eq!(count(&after, OrderStatus::Completed), count(&before, OrderStatus::Completed) + 1);
-    assert_eq!(count(&after, OrderStatus::Pending), count(&before, OrderStatus::Pending) + 1);
+    assert_eq!(
+        count(&after, OrderStatus::Completed),
+        count(&before, OrderStatus::Completed) + 1
+    );
+    assert_eq!(
+        count(&after, OrderStatus::Pending),
+        count(&before, OrderStatus::Pending) + 1
+    );
     assert_eq!(after.completed_orders, before.completed_orders + 1);
     let added = after.processing_seconds_sum - before.processing_seconds_sum;
-    assert!((added - 4.0).abs() < 1e-6, "processing seconds added: {added}");
+    assert!(
+        (added - 4.0).abs() < 1e-6,
+        "processing seconds added: {added}"
+    );
 
     let totals = store
         .daily_order_totals(day, day + Duration::days(1))
@@ -467,7 +504,10 @@ pub async fn racing_multi_line_orders_conserve_stock(store: Arc<dyn Store>, race
     }
 }
 
-pub async fn racing_duplicate_idempotency_keys_create_one_order(store: Arc<dyn Store>, racers: usize) {
+pub async fn racing_duplicate_idempotency_keys_create_one_order(
+    store: Arc<dyn Store>,
+    racers: usize,
+) {
     let name = unique("RID-");
     listing(store.as_ref(), &name, 1000).await;
     let customer = CustomerId::generate();
@@ -491,7 +531,11 @@ pub async fn racing_duplicate_idempotency_keys_create_one_order(store: Arc<dyn S
         ids.insert(t.await.unwrap());
     }
     assert_eq!(ids.len(), 1, "every attempt resolves to the same order");
-    assert_eq!(stock_of(store.as_ref(), &name).await, 999, "one unit reserved");
+    assert_eq!(
+        stock_of(store.as_ref(), &name).await,
+        999,
+        "one unit reserved"
+    );
     let page = store
         .list_orders(
             &OrderFilter {

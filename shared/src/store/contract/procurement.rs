@@ -40,7 +40,10 @@ pub async fn suppliers_round_trip_and_page(store: Arc<dyn Store>) {
     let mut ids = BTreeSet::new();
     for i in 0..5 {
         let id = format!("{tag}-{i}");
-        assert!(store.put_supplier(&supplier(&id, 4)).await.unwrap(), "created");
+        assert!(
+            store.put_supplier(&supplier(&id, 4)).await.unwrap(),
+            "created"
+        );
         ids.insert(id);
     }
     let first = format!("{tag}-0");
@@ -68,7 +71,11 @@ pub async fn suppliers_round_trip_and_page(store: Arc<dyn Store>) {
         }
     }
     let ours: Vec<String> = seen.into_iter().filter(|s| s.starts_with(&tag)).collect();
-    assert_eq!(ours, ids.into_iter().collect::<Vec<_>>(), "in id order, once each");
+    assert_eq!(
+        ours,
+        ids.into_iter().collect::<Vec<_>>(),
+        "in id order, once each"
+    );
 }
 
 pub async fn one_open_reorder_per_sku(store: Arc<dyn Store>) {
@@ -81,7 +88,13 @@ pub async fn one_open_reorder_per_sku(store: Arc<dyn Store>) {
         Err(CreateReorderError::OpenExists(id)) => assert_eq!(id, first.reorder_id),
         other => panic!("expected open reorder, got {other:?}"),
     }
-    assert!(store.get_reorder(second.reorder_id).await.unwrap().is_none());
+    assert!(
+        store
+            .get_reorder(second.reorder_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Rejecting closes it; a new one may open.
     let rejected = first.transitioned(ReorderStatus::Rejected, now()).unwrap();
@@ -101,10 +114,28 @@ pub async fn one_open_reorder_per_sku(store: Arc<dyn Store>) {
         .list_reorders(Some(ReorderStatus::Queued), &PageRequest::first(100))
         .await
         .unwrap();
-    assert!(queued.items.iter().any(|r| r.reorder_id == second.reorder_id));
-    assert!(queued.items.iter().all(|r| r.status == ReorderStatus::Queued));
-    let all = store.list_reorders(None, &PageRequest::first(100)).await.unwrap();
-    assert!(all.items.windows(2).all(|w| w[0].reorder_id > w[1].reorder_id), "newest first");
+    assert!(
+        queued
+            .items
+            .iter()
+            .any(|r| r.reorder_id == second.reorder_id)
+    );
+    assert!(
+        queued
+            .items
+            .iter()
+            .all(|r| r.status == ReorderStatus::Queued)
+    );
+    let all = store
+        .list_reorders(None, &PageRequest::first(100))
+        .await
+        .unwrap();
+    assert!(
+        all.items
+            .windows(2)
+            .all(|w| w[0].reorder_id > w[1].reorder_id),
+        "newest first"
+    );
 }
 
 pub async fn receiving_a_reorder_adds_stock_once(store: Arc<dyn Store>) {

@@ -14,7 +14,9 @@ impl CustomerStore for MemoryStore {
         state
             .usernames
             .insert(customer.username.clone(), customer.customer_id);
-        state.customers.insert(customer.customer_id, customer.clone());
+        state
+            .customers
+            .insert(customer.customer_id, customer.clone());
         Ok(())
     }
 

@@ -44,7 +44,11 @@ impl ListingStore for MemoryStore {
             .collect())
     }
 
-    async fn put_listing(&self, draft: &ListingDraft, now: DateTime<Utc>) -> StoreResult<PutOutcome> {
+    async fn put_listing(
+        &self,
+        draft: &ListingDraft,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PutOutcome> {
         let mut state = self.lock();
         match state.listings.get_mut(&draft.sku) {
             Some(listing) => {
@@ -85,7 +89,11 @@ impl ListingStore for MemoryStore {
         Ok(listing.clone())
     }
 
-    async fn list_listings(&self, filter: &ListingFilter, page: &PageRequest) -> StoreResult<Page<Listing>> {
+    async fn list_listings(
+        &self,
+        filter: &ListingFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Listing>> {
         let after = start_after(page, LISTINGS)?;
         let state = self.lock();
         let iter = state
@@ -149,7 +157,12 @@ impl ListingStore for MemoryStore {
         Ok(NotificationOutcome::Applied(listing.clone()))
     }
 
-    async fn set_reorder_point(&self, sku: &Sku, reorder_point: u32, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn set_reorder_point(
+        &self,
+        sku: &Sku,
+        reorder_point: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut state = self.lock();
         match state.listings.get_mut(sku) {
             Some(listing) => {

@@ -8,7 +8,8 @@ use super::{MemoryStore, State, take_page};
 use crate::domain::{CustomerId, IdempotencyKey, Order, OrderId, OrderStatus, Sku, Stock};
 use crate::ports::{
     Cursor, DayTotals, IdempotencyRecord, OrderFilter, OrderMetrics, OrderStats, OrderStore,
-    OrderUpdate, Page, PageRequest, PlaceOrderError, SalesStore, Shortage, StoreResult, UpdateError,
+    OrderUpdate, Page, PageRequest, PlaceOrderError, SalesStore, Shortage, StoreResult,
+    UpdateError,
 };
 
 const ORDERS: &str = "orders";
@@ -75,7 +76,9 @@ impl OrderStore for MemoryStore {
             if let Some(existing) = state.idempotency.get(&slot)
                 && existing.is_live(record.created_at)
             {
-                return Err(PlaceOrderError::IdempotencyKeyTaken(Box::new(existing.clone())));
+                return Err(PlaceOrderError::IdempotencyKeyTaken(Box::new(
+                    existing.clone(),
+                )));
             }
         }
         state.check_reservation(order)?;
@@ -102,12 +105,12 @@ impl OrderStore for MemoryStore {
         Ok(self.lock().orders.get(&order_id).cloned())
     }
 
-    async fn list_orders(&self, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<Order>> {
-        let before: Option<OrderId> = page
-            .cursor
-            .as_ref()
-            .map(|c| c.decode(ORDERS))
-            .transpose()?;
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Order>> {
+        let before: Option<OrderId> = page.cursor.as_ref().map(|c| c.decode(ORDERS)).transpose()?;
         let state = self.lock();
         let status_ok = |o: &&Order| filter.status.is_none_or(|s| o.status == s);
         match filter.customer_id {
@@ -163,7 +166,9 @@ impl OrderStore for MemoryStore {
                     u64::from(line.quantity.get());
             }
         }
-        state.orders.insert(update.next.order_id, update.next.clone());
+        state
+            .orders
+            .insert(update.next.order_id, update.next.clone());
         Ok(())
     }
 
@@ -223,7 +228,11 @@ impl OrderStats for MemoryStore {
         Ok(metrics)
     }
 
-    async fn daily_order_totals(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<DayTotals>> {
+    async fn daily_order_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DayTotals>> {
         let state = self.lock();
         let mut days: BTreeMap<NaiveDate, (u64, Decimal)> = BTreeMap::new();
         for order in state.orders.values() {
@@ -247,7 +256,12 @@ impl OrderStats for MemoryStore {
 
 #[async_trait]
 impl SalesStore for MemoryStore {
-    async fn daily_sales(&self, sku: &Sku, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<(NaiveDate, u64)>> {
+    async fn daily_sales(
+        &self,
+        sku: &Sku,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(NaiveDate, u64)>> {
         let state = self.lock();
         Ok(state
             .sales

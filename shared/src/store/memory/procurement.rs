@@ -113,7 +113,9 @@ impl ReorderStore for MemoryStore {
             }
             None => None,
         };
-        if let (Some(available), Some(listing)) = (restocked, state.listings.get_mut(&update.next.sku)) {
+        if let (Some(available), Some(listing)) =
+            (restocked, state.listings.get_mut(&update.next.sku))
+        {
             listing.available = available;
             listing.updated_at = update.next.updated_at;
         }

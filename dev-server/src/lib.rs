@@ -1,0 +1,154 @@
+//! The local dev server: every Stockroom route on one port.
+//!
+//! Each HTTP request is turned into the API Gateway event a Lambda would
+//! receive ([`gateway`]) and handed to the same library handler the Lambda
+//! runs. The server itself only adds what a laptop lacks: a listening
+//! socket, demo data ([`seed`]) and, later, in-process queues.
+
+pub mod config;
+pub mod gateway;
+pub mod seed;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use stockroom::app::App;
+use stockroom::http::{ALL_GROUPS, ApiError, MAX_BODY_BYTES, response};
+use tokio::net::TcpListener;
+
+/// What the dev server serves.
+#[derive(Debug, Clone)]
+pub struct DevServer {
+    pub app: Arc<App>,
+}
+
+impl DevServer {
+    pub fn new(app: App) -> Self {
+        DevServer { app: Arc::new(app) }
+    }
+}
+
+/// Accepts connections until `shutdown` completes, then waits (up to a few
+/// seconds) for requests in flight.
+pub async fn serve(
+    server: DevServer,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let server = server.clone();
+                let service = service_fn(move |req| {
+                    let server = server.clone();
+                    async move { Ok::<_, Infallible>(handle(&server, peer, req).await) }
+                });
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections were still open after 5 s");
+    }
+    Ok(())
+}
+
+type DevResponse = hyper::Response<Full<Bytes>>;
+
+async fn handle(
+    server: &DevServer,
+    peer: SocketAddr,
+    req: hyper::Request<Incoming>,
+) -> DevResponse {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return too_large();
+    }
+    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return too_large();
+        }
+        Err(e) => {
+            return convert(response::error(&ApiError::bad_request(
+                "bad_request",
+                format!("the request body could not be read: {e}"),
+            )));
+        }
+    };
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let event = gateway::event(&parts, &body, peer, &host);
+    let request = match gateway::lambda_request(&event) {
+        Ok(request) => request,
+        Err(e) => {
+            return convert(response::error(&ApiError::bad_request(
+                "bad_request",
+                format!("the request could not be converted: {e}"),
+            )));
+        }
+    };
+    convert(stockroom::http::handle(&server.app, ALL_GROUPS, request).await)
+}
+
+fn too_large() -> DevResponse {
+    convert(response::error(&ApiError::new(
+        http::StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
+    )))
+}
+
+fn convert(response: http::Response<lambda_http::Body>) -> DevResponse {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Text(text) => Bytes::from(text),
+        lambda_http::Body::Binary(data) => Bytes::from(data),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}

@@ -1,0 +1,49 @@
+//! `stockroom-dev`: serves every route on http://127.0.0.1:3000 (`PORT`
+//! overrides) on the configured store (the embedded one by default).
+
+use std::process::ExitCode;
+
+use stockroom::telemetry;
+use stockroom::wiring::{Needs, build_app};
+use stockroom_dev_server::config::DevConfig;
+use stockroom_dev_server::{DevServer, seed, serve};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stockroom-dev: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let dev = DevConfig::from_env()?;
+    telemetry::init(dev.config.log_format);
+    let app = build_app(&dev.config, Needs::default()).await?;
+    seed::admin(&app, &dev.admin_username, &dev.admin_password).await?;
+    if dev.seed {
+        let created = seed::catalogue(&app).await?;
+        println!("seeded {created} demo listings");
+    }
+    let listener = TcpListener::bind(("127.0.0.1", dev.port)).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "stockroom dev server on http://{addr} (store: {})",
+        dev.config.store.kind()
+    );
+    println!(
+        "admin account: {} / {}",
+        dev.admin_username, dev.admin_password
+    );
+    println!("API description: http://{addr}/openapi.json; Ctrl-C stops");
+    serve(DevServer::new(app), listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    println!("stopped");
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Starts a dev server in-process on an ephemeral loopback port and talks
+//! to it over real HTTP.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use stockroom::wiring::{Needs, build_app};
+use stockroom_dev_server::config::DevConfig;
+use stockroom_dev_server::{DevServer, seed, serve};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub struct Running {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// A dev server on the store named by the environment (`STORE`, default
+    /// memory), with only the admin account seeded.
+    pub async fn start() -> Running {
+        let dev = DevConfig::from_lookup(|name| match name {
+            "SEED" => Some("false".into()),
+            "LOG_FORMAT" => Some("text".into()),
+            other => std::env::var(other).ok(),
+        })
+        .expect("dev config");
+        let app = build_app(&dev.config, Needs::default()).await.expect("app");
+        seed::admin(&app, &dev.admin_username, &dev.admin_password)
+            .await
+            .expect("admin");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            serve(DevServer::new(app), listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(600)
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let mut running = Running {
+            base,
+            client,
+            admin_token: String::new(),
+            stop: Some(stop),
+            task: Some(task),
+        };
+        running.admin_token = running
+            .token(&dev.admin_username, &dev.admin_password)
+            .await;
+        running
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let reply = self
+            .client
+            .post(self.url("/auth/token"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        let body: Value = reply.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers a fresh customer and returns its token.
+    pub async fn customer(&self) -> String {
+        let username = format!("c{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        let reply = self
+            .client
+            .post(self.url("/auth/register"))
+            .json(&json!({ "username": username, "password": "customer password" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 201);
+        self.token(&username, "customer password").await
+    }
+
+    pub async fn put_listing(&self, sku: &str, available: i64) {
+        let reply = self
+            .client
+            .put(self.url(&format!("/listings/{sku}")))
+            .bearer_auth(&self.admin_token)
+            .json(
+                &json!({ "title": format!("Item {sku}"), "price": "3.00", "available": available }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            reply.status().is_success(),
+            "{}",
+            reply.text().await.unwrap()
+        );
+    }
+
+    pub async fn available(&self, sku: &str) -> i64 {
+        let body: Value = self
+            .client
+            .get(self.url(&format!("/listings/{sku}")))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["available"].as_i64().unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+pub fn unique_sku(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+    .to_uppercase()
+}

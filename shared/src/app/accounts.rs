@@ -1,0 +1,121 @@
+//! Registration, sign-in and the admin bootstrap.
+
+use super::{App, AppError};
+use crate::auth::{Password, Principal, hash_password, verify_password};
+use crate::domain::{Customer, CustomerId, PasswordHash, Role, Username};
+use crate::ports::CreateCustomerError;
+
+/// A signed token and its lifetime in seconds.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: u64,
+}
+
+async fn hash(password: Password) -> Result<PasswordHash, AppError> {
+    // argon2 is deliberately expensive: keep it off the async workers.
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::internal("password hashing task", e))?
+        .map_err(|e| AppError::internal("password hashing", e))
+}
+
+async fn create(
+    app: &App,
+    username: Username,
+    password: Password,
+    role: Role,
+) -> Result<Customer, AppError> {
+    let customer = Customer {
+        customer_id: CustomerId::generate(),
+        username,
+        password_hash: hash(password).await?,
+        role,
+        created_at: app.clock.now(),
+    };
+    match app.store.create_customer(&customer).await {
+        Ok(()) => Ok(customer),
+        Err(CreateCustomerError::UsernameTaken) => Err(AppError::conflict(
+            "username_taken",
+            "that username is already registered",
+        )),
+        Err(CreateCustomerError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Registers a customer account.
+pub async fn register(
+    app: &App,
+    username: Username,
+    password: Password,
+) -> Result<Customer, AppError> {
+    let customer = create(app, username, password, Role::Customer).await?;
+    tracing::info!(customer_id = %customer.customer_id, "customer registered");
+    Ok(customer)
+}
+
+/// Creates the admin account if no account has that username yet; an
+/// existing account is left as it is. Used once per deployment (and at
+/// every dev-server start).
+pub async fn ensure_admin(
+    app: &App,
+    username: Username,
+    password: Password,
+) -> Result<Customer, AppError> {
+    if let Some(existing) = app.store.get_customer_by_username(&username).await? {
+        return Ok(existing);
+    }
+    match create(app, username.clone(), password, Role::Admin).await {
+        Ok(admin) => Ok(admin),
+        // Created concurrently by another starter: fine.
+        Err(AppError::Conflict { .. }) => app
+            .store
+            .get_customer_by_username(&username)
+            .await?
+            .ok_or(AppError::NotFound("customer")),
+        Err(e) => Err(e),
+    }
+}
+
+/// A PHC string that never verifies, hashed once, so that an unknown
+/// username costs as much time as a wrong password.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lzYWx0ZGVjb3k$Vv9mPNyF8l0rDkQn1W4iPZ3jkVdoBqT8oKZr3mkyS0M";
+
+/// Exchanges a username and password for a bearer token.
+pub async fn issue_token(
+    app: &App,
+    username: &str,
+    password: String,
+) -> Result<IssuedToken, AppError> {
+    let invalid = || AppError::Unauthorized {
+        code: "invalid_credentials",
+        message: "the username or password is wrong".into(),
+    };
+    let account = match Username::parse(username) {
+        Ok(name) => app.store.get_customer_by_username(&name).await?,
+        Err(_) => None,
+    };
+    let stored = account
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| PasswordHash::from_phc(DECOY_HASH.into()));
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::internal("password check task", e))?;
+    let account = match account {
+        Some(account) if matches => account,
+        _ => return Err(invalid()),
+    };
+    let principal = Principal {
+        customer_id: account.customer_id,
+        role: account.role,
+    };
+    let access_token = app
+        .tokens
+        .issue(principal, app.clock.now())
+        .map_err(|e| AppError::internal("signing a token", e))?;
+    Ok(IssuedToken {
+        access_token,
+        expires_in: app.tokens.ttl().as_secs(),
+    })
+}

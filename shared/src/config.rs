@@ -1,0 +1,385 @@
+//! Typed configuration, read once per cold start from the environment.
+//!
+//! Every setting is parsed here; a missing or malformed one fails start-up
+//! with an error that names the variable. Nothing else in the crate reads
+//! the environment. The README's configuration table lists the same
+//! variables with the same defaults.
+
+use std::fmt;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::domain::Currency;
+
+/// Why the configuration could not be read.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("configuration: {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(var: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            var,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Which backend holds listings, orders and the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    Memory,
+    DynamoDb { table: String },
+    MongoDb { uri: Secret, database: String },
+}
+
+impl StoreConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreConfig::Memory => "memory",
+            StoreConfig::DynamoDb { .. } => "dynamodb",
+            StoreConfig::MongoDb { .. } => "mongodb",
+        }
+    }
+}
+
+/// Who completes orders: the processor itself, or Amazon MCF through
+/// FULFILLMENT_ORDER_STATUS notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FulfillmentMode {
+    SelfFulfilled,
+    Mcf,
+}
+
+/// A value that must not appear in logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Business rules and defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The one currency listings are priced in and orders are totalled in.
+    pub currency: Currency,
+    pub default_reorder_point: u32,
+    pub default_reorder_quantity: u32,
+    pub default_lead_time_days: u32,
+    /// Suppliers rated below this (or flagged) need manual approval.
+    pub subpar_rating: u8,
+    pub fulfillment_mode: FulfillmentMode,
+    pub idempotency_ttl: Duration,
+    /// PENDING orders older than this are re-published by `order-recovery`.
+    pub order_recovery_age: Duration,
+    pub forecast_service_level: f64,
+    pub forecast_review_period_days: u32,
+    pub forecast_history_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            currency: Currency::USD,
+            default_reorder_point: 10,
+            default_reorder_quantity: 50,
+            default_lead_time_days: 7,
+            subpar_rating: 3,
+            fulfillment_mode: FulfillmentMode::SelfFulfilled,
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+            order_recovery_age: Duration::from_secs(300),
+            forecast_service_level: 0.95,
+            forecast_review_period_days: 7,
+            forecast_history_days: 365,
+        }
+    }
+}
+
+/// Bearer token signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub token_secret: Secret,
+    pub token_ttl: Duration,
+}
+
+/// Queue URLs this deployment publishes to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueUrls {
+    pub orders: Option<String>,
+    pub reorders: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub store: StoreConfig,
+    pub auth: AuthConfig,
+    pub queues: QueueUrls,
+    pub sender_email: Option<String>,
+    pub settings: Settings,
+    pub log_format: LogFormat,
+}
+
+/// The shortest token secret accepted: 256 bits for HS256.
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let store = match env.get("STORE").as_deref().unwrap_or("memory") {
+            "memory" => StoreConfig::Memory,
+            "dynamodb" => StoreConfig::DynamoDb {
+                table: env.required("TABLE_NAME")?,
+            },
+            "mongodb" => StoreConfig::MongoDb {
+                uri: Secret::new(env.required("MONGODB_URI")?),
+                database: env
+                    .get("MONGODB_DATABASE")
+                    .unwrap_or_else(|| "stockroom".into()),
+            },
+            other => {
+                return Err(ConfigError::new(
+                    "STORE",
+                    format!("expected memory, dynamodb or mongodb, got {other:?}"),
+                ));
+            }
+        };
+        let token_secret = env.required("TOKEN_SECRET")?;
+        if token_secret.len() < MIN_SECRET_LEN {
+            return Err(ConfigError::new(
+                "TOKEN_SECRET",
+                format!("must be at least {MIN_SECRET_LEN} bytes"),
+            ));
+        }
+        let defaults = Settings::default();
+        let currency = match env.get("CURRENCY") {
+            Some(raw) => {
+                Currency::parse(&raw).map_err(|e| ConfigError::new("CURRENCY", e.message()))?
+            }
+            None => defaults.currency,
+        };
+        let fulfillment_mode = match env.get("FULFILLMENT_MODE").as_deref().unwrap_or("self") {
+            "self" => FulfillmentMode::SelfFulfilled,
+            "mcf" => FulfillmentMode::Mcf,
+            other => {
+                return Err(ConfigError::new(
+                    "FULFILLMENT_MODE",
+                    format!("expected self or mcf, got {other:?}"),
+                ));
+            }
+        };
+        let service_level: f64 =
+            env.parsed("FORECAST_SERVICE_LEVEL", defaults.forecast_service_level)?;
+        if !(0.5..=0.9999).contains(&service_level) {
+            return Err(ConfigError::new(
+                "FORECAST_SERVICE_LEVEL",
+                "must be between 0.5 and 0.9999",
+            ));
+        }
+        let subpar_rating: u8 = env.parsed("SUBPAR_RATING", defaults.subpar_rating)?;
+        if !(1..=6).contains(&subpar_rating) {
+            return Err(ConfigError::new("SUBPAR_RATING", "must be from 1 to 6"));
+        }
+        let settings = Settings {
+            currency,
+            default_reorder_point: env
+                .parsed("DEFAULT_REORDER_POINT", defaults.default_reorder_point)?,
+            default_reorder_quantity: env.parsed(
+                "DEFAULT_REORDER_QUANTITY",
+                defaults.default_reorder_quantity,
+            )?,
+            default_lead_time_days: env
+                .parsed("DEFAULT_LEAD_TIME_DAYS", defaults.default_lead_time_days)?,
+            subpar_rating,
+            fulfillment_mode,
+            idempotency_ttl: Duration::from_secs(
+                3600 * env.parsed::<u64>("IDEMPOTENCY_TTL_HOURS", 24)?,
+            ),
+            order_recovery_age: Duration::from_secs(env.parsed("ORDER_RECOVERY_AGE_SECONDS", 300)?),
+            forecast_service_level: service_level,
+            forecast_review_period_days: env.parsed(
+                "FORECAST_REVIEW_PERIOD_DAYS",
+                defaults.forecast_review_period_days,
+            )?,
+            forecast_history_days: env
+                .parsed("FORECAST_HISTORY_DAYS", defaults.forecast_history_days)?,
+        };
+        let log_format = match env.get("LOG_FORMAT").as_deref().unwrap_or("json") {
+            "json" => LogFormat::Json,
+            "text" => LogFormat::Text,
+            other => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("expected json or text, got {other:?}"),
+                ));
+            }
+        };
+        Ok(Config {
+            store,
+            auth: AuthConfig {
+                token_secret: Secret::new(token_secret),
+                token_ttl: Duration::from_secs(env.parsed("TOKEN_TTL_SECONDS", 3600)?),
+            },
+            queues: QueueUrls {
+                orders: env.get("ORDERS_QUEUE_URL"),
+                reorders: env.get("REORDERS_QUEUE_URL"),
+            },
+            sender_email: env.get("SENDER_EMAIL"),
+            settings,
+            log_format,
+        })
+    }
+
+    /// The sender address, for functions that mail.
+    pub fn require_sender_email(&self) -> Result<&str, ConfigError> {
+        self.sender_email
+            .as_deref()
+            .ok_or_else(|| ConfigError::new("SENDER_EMAIL", "is required by this function"))
+    }
+}
+
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    /// A set, non-blank value.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.get(name)
+            .ok_or_else(|| ConfigError::new(name, "is required"))
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.get(name) {
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e| ConfigError::new(name, format!("{e} (got {raw:?})"))),
+            None => Ok(default),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const SECRET: (&str, &str) = ("TOKEN_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn defaults_are_the_embedded_store() {
+        let c = config(&[SECRET]).unwrap();
+        assert_eq!(c.store, StoreConfig::Memory);
+        assert_eq!(c.settings, Settings::default());
+        assert_eq!(c.auth.token_ttl, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        assert_eq!(config(&[]).unwrap_err().var, "TOKEN_SECRET");
+        assert_eq!(
+            config(&[("TOKEN_SECRET", "short")]).unwrap_err().var,
+            "TOKEN_SECRET"
+        );
+        assert_eq!(
+            config(&[SECRET, ("STORE", "dynamodb")]).unwrap_err().var,
+            "TABLE_NAME"
+        );
+        assert_eq!(
+            config(&[SECRET, ("STORE", "mongodb")]).unwrap_err().var,
+            "MONGODB_URI"
+        );
+        assert_eq!(
+            config(&[SECRET, ("STORE", "postgres")]).unwrap_err().var,
+            "STORE"
+        );
+        assert_eq!(
+            config(&[SECRET, ("DEFAULT_REORDER_POINT", "ten")])
+                .unwrap_err()
+                .var,
+            "DEFAULT_REORDER_POINT"
+        );
+        assert_eq!(
+            config(&[SECRET, ("CURRENCY", "usd")]).unwrap_err().var,
+            "CURRENCY"
+        );
+        assert_eq!(
+            config(&[SECRET, ("FULFILLMENT_MODE", "fba")])
+                .unwrap_err()
+                .var,
+            "FULFILLMENT_MODE"
+        );
+        assert_eq!(
+            config(&[SECRET, ("FORECAST_SERVICE_LEVEL", "1.5")])
+                .unwrap_err()
+                .var,
+            "FORECAST_SERVICE_LEVEL"
+        );
+        let msg = config(&[SECRET, ("STORE", "dynamodb")])
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("TABLE_NAME"), "{msg}");
+    }
+
+    #[test]
+    fn backends_and_modes_parse() {
+        let c = config(&[SECRET, ("STORE", "dynamodb"), ("TABLE_NAME", "t")]).unwrap();
+        assert_eq!(c.store, StoreConfig::DynamoDb { table: "t".into() });
+        let c = config(&[
+            SECRET,
+            ("STORE", "mongodb"),
+            ("MONGODB_URI", "mongodb://x"),
+            ("FULFILLMENT_MODE", "mcf"),
+        ])
+        .unwrap();
+        assert_eq!(c.store.kind(), "mongodb");
+        assert_eq!(c.settings.fulfillment_mode, FulfillmentMode::Mcf);
+        assert!(
+            format!("{:?}", c.store).contains("Secret(..)"),
+            "the URI is not logged"
+        );
+        assert!(c.require_sender_email().is_err());
+    }
+}

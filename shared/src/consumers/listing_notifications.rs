@@ -1,0 +1,30 @@
+//! `listing-notifications`: LISTINGS_ITEM_STATUS_CHANGE and
+//! LISTINGS_ITEM_MFN_QUANTITY_CHANGE from both listing queues.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+
+use super::{MessageError, body, process_batch};
+use crate::app::App;
+use crate::notifications::{self, Notification};
+
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    process_batch("listing-notifications", event, |message| async move {
+        let notification = notifications::parse(body(&message)?)
+            .map_err(|e| MessageError::Malformed(e.to_string()))?;
+        if matches!(notification, Notification::FulfillmentOrderStatus { .. }) {
+            return Err(MessageError::Malformed(
+                "FULFILLMENT_ORDER_STATUS belongs on the fulfillment-status queue".into(),
+            ));
+        }
+        let outcome = notifications::apply(app, &notification).await?;
+        tracing::info!(
+            message_id = message.message_id.as_deref().unwrap_or(""),
+            kind = notification.kind(),
+            notification_id = %notification.stamp().notification_id,
+            ?outcome,
+            "notification handled"
+        );
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,90 @@
+//! SQS consumers. Each takes a batch as Lambda delivers it and answers
+//! which messages failed (`ReportBatchItemFailures`), so that one bad
+//! message is retried (and, after the queue's max receives, dead-lettered)
+//! without replaying the good ones. No message content can panic them.
+
+pub mod fulfillment_notifications;
+pub mod listing_notifications;
+pub mod order_processor;
+pub mod reorder_mailer;
+
+use std::future::Future;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::StreamExt;
+use thiserror::Error;
+
+use crate::app::AppError;
+
+/// How many messages of a batch are worked on at once.
+const CONCURRENCY: usize = 10;
+
+/// Why one message failed.
+#[derive(Debug, Error)]
+pub enum MessageError {
+    /// The message can never succeed (not JSON, unknown type, invalid
+    /// payload). Reported as failed, it reaches the dead-letter queue
+    /// after the queue's max receives.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// Processing failed; a redelivery may succeed.
+    #[error(transparent)]
+    Failed(#[from] AppError),
+}
+
+/// Runs `handle` over every message of the batch (a few at a time) and
+/// reports the ids of those that failed.
+pub async fn process_batch<F, Fut>(
+    consumer: &'static str,
+    event: SqsEvent,
+    handle: F,
+) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), MessageError>>,
+{
+    let outcomes: Vec<(Option<String>, Result<(), MessageError>)> =
+        futures::stream::iter(event.records)
+            .map(|message| {
+                let id = message.message_id.clone();
+                let fut = handle(message);
+                async move { (id, fut.await) }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+    let mut response = SqsBatchResponse::default();
+    for (id, outcome) in outcomes {
+        let Err(error) = outcome else { continue };
+        let message_id = id.unwrap_or_default();
+        match &error {
+            MessageError::Malformed(reason) => {
+                tracing::error!(consumer, message_id = %message_id, reason = %reason, "malformed message")
+            }
+            MessageError::Failed(e) if e.is_transient() => {
+                tracing::warn!(consumer, message_id = %message_id, error = %crate::telemetry::chain(e), "message failed; will be retried")
+            }
+            MessageError::Failed(e) => {
+                tracing::error!(consumer, message_id = %message_id, error = %crate::telemetry::chain(e), "message failed")
+            }
+        }
+        if message_id.is_empty() {
+            // Without an id Lambda cannot retry just this message; an
+            // empty identifier makes it retry the whole batch, which is
+            // safe because every effect is idempotent.
+            tracing::error!(consumer, "failed message has no id");
+        }
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = message_id;
+        response.batch_item_failures.push(failure);
+    }
+    response
+}
+
+/// The body of a message, or `Malformed` when it has none.
+pub fn body(message: &SqsMessage) -> Result<&str, MessageError> {
+    message
+        .body
+        .as_deref()
+        .ok_or_else(|| MessageError::Malformed("the message has no body".into()))
+}

@@ -1,0 +1,27 @@
+//! `reorder-mailer`: emails the supplier a reorder request, at most once
+//! per reorder, and marks it SENT.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+
+use super::{MessageError, body, process_batch};
+use crate::app::{App, AppError, reorders};
+use crate::messages::ReorderQueued;
+
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    process_batch("reorder-mailer", event, |message| async move {
+        let queued: ReorderQueued = serde_json::from_str(body(&message)?)
+            .map_err(|e| MessageError::Malformed(format!("not a ReorderQueued message: {e}")))?;
+        match reorders::mail(app, queued.reorder_id).await {
+            Ok(outcome) => {
+                tracing::info!(reorder_id = %queued.reorder_id, ?outcome, "reorder message handled");
+                Ok(())
+            }
+            Err(AppError::NotFound(what)) => Err(MessageError::Malformed(format!(
+                "reorder {}: {what} not found",
+                queued.reorder_id
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}

@@ -1,0 +1,172 @@
+//! The route table. Routing, the OpenAPI coverage test and the Lambda
+//! grouping all read this one table, so a route cannot exist in one and be
+//! missing from another.
+
+use http::Method;
+
+/// Which Lambda function serves a route. The dev server serves them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteGroup {
+    Auth,
+    Listings,
+    Orders,
+    Admin,
+    /// `GET /openapi.json`: served by every API function.
+    Docs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteId {
+    Register,
+    Token,
+    ListListings,
+    GetListing,
+    PutListing,
+    DeleteListing,
+    AdjustStock,
+    PlaceOrder,
+    ListOrders,
+    GetOrder,
+    CancelOrder,
+    OpenApi,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub id: RouteId,
+    pub method: Method,
+    /// OpenAPI-style template: `/orders/{id}/cancel`.
+    pub path: &'static str,
+    pub group: RouteGroup,
+}
+
+const fn route(id: RouteId, method: Method, path: &'static str, group: RouteGroup) -> Route {
+    Route {
+        id,
+        method,
+        path,
+        group,
+    }
+}
+
+use RouteGroup::*;
+use RouteId::*;
+
+pub const ROUTES: &[Route] = &[
+    route(Register, Method::POST, "/auth/register", Auth),
+    route(Token, Method::POST, "/auth/token", Auth),
+    route(ListListings, Method::GET, "/listings", Listings),
+    route(GetListing, Method::GET, "/listings/{sku}", Listings),
+    route(PutListing, Method::PUT, "/listings/{sku}", Listings),
+    route(DeleteListing, Method::DELETE, "/listings/{sku}", Listings),
+    route(AdjustStock, Method::POST, "/listings/{sku}/stock", Listings),
+    route(PlaceOrder, Method::POST, "/orders", Orders),
+    route(ListOrders, Method::GET, "/orders", Orders),
+    route(GetOrder, Method::GET, "/orders/{id}", Orders),
+    route(CancelOrder, Method::POST, "/orders/{id}/cancel", Orders),
+    route(OpenApi, Method::GET, "/openapi.json", Docs),
+];
+
+/// The outcome of matching a method and path.
+#[derive(Debug)]
+pub enum Matched {
+    Found(&'static Route, Vec<String>),
+    /// The path exists, but not for this method; the allowed methods.
+    WrongMethod(Vec<Method>),
+    NotFound,
+}
+
+/// Matches `path` (already stripped of any stage prefix) against the
+/// routes of `groups`. Captured segments are percent-decoded.
+pub fn resolve(method: &Method, path: &str, groups: &[RouteGroup]) -> Matched {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let mut allowed = Vec::new();
+    for r in ROUTES.iter().filter(|r| groups.contains(&r.group)) {
+        let Some(params) = match_template(r.path, &segments) else {
+            continue;
+        };
+        if r.method == *method {
+            return Matched::Found(r, params);
+        }
+        allowed.push(r.method.clone());
+    }
+    if allowed.is_empty() {
+        Matched::NotFound
+    } else {
+        Matched::WrongMethod(allowed)
+    }
+}
+
+fn match_template(template: &str, segments: &[&str]) -> Option<Vec<String>> {
+    let parts: Vec<&str> = template.split('/').skip(1).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (part, segment) in parts.iter().zip(segments) {
+        if part.starts_with('{') {
+            if segment.is_empty() {
+                return None;
+            }
+            let decoded = percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .ok()?
+                .into_owned();
+            params.push(decoded);
+        } else if part != segment {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &[RouteGroup] = &[Auth, Listings, Orders, Admin, Docs];
+
+    #[test]
+    fn resolves_params_and_methods() {
+        match resolve(&Method::POST, "/orders/abc/cancel", ALL) {
+            Matched::Found(r, p) => {
+                assert_eq!(r.id, CancelOrder);
+                assert_eq!(p, vec!["abc"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match resolve(&Method::GET, "/listings/A%2DB%20", ALL) {
+            Matched::Found(r, p) => {
+                assert_eq!(r.id, GetListing);
+                assert_eq!(p, vec!["A-B "]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(resolve(&Method::PATCH, "/orders", ALL), Matched::WrongMethod(m) if m.len() == 2)
+        );
+        assert!(matches!(
+            resolve(&Method::GET, "/nope", ALL),
+            Matched::NotFound
+        ));
+        assert!(
+            matches!(resolve(&Method::GET, "/listings/", ALL), Matched::Found(r, _) if r.id == ListListings)
+        );
+        assert!(matches!(
+            resolve(&Method::GET, "/orders//cancel", ALL),
+            Matched::NotFound
+        ));
+    }
+
+    #[test]
+    fn groups_limit_what_a_function_serves() {
+        assert!(matches!(
+            resolve(&Method::POST, "/orders", &[Listings, Docs]),
+            Matched::NotFound
+        ));
+        assert!(matches!(
+            resolve(&Method::GET, "/openapi.json", &[Orders, Docs]),
+            Matched::Found(..)
+        ));
+    }
+}

@@ -1,0 +1,89 @@
+//! `/auth/*`: registration and tokens.
+
+use http::{Response, StatusCode};
+use lambda_http::Body;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::{self, App};
+use crate::auth::Password;
+use crate::domain::Username;
+use crate::http::error::ErrorBody;
+use crate::http::{ApiError, ApiRequest, response};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credentials {
+    /// 3 to 64 letters, digits, `.`, `_`, `-` or `@`; case-insensitive.
+    #[schema(example = "alice")]
+    pub username: String,
+    /// 8 to 128 characters.
+    #[schema(example = "correct horse battery")]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    pub customer_id: String,
+    pub username: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+#[utoipa::path(
+    post, path = "/auth/register", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Customer account created", body = Registered),
+        (status = 400, description = "Invalid username or password", body = ErrorBody),
+        (status = 409, description = "Username taken (`username_taken`)", body = ErrorBody),
+    )
+)]
+pub async fn register(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let body: Credentials = req.json()?;
+    let username =
+        Username::parse(&body.username).map_err(|e| field_error("username", e.message()))?;
+    let password =
+        Password::parse(&body.password).map_err(|e| field_error("password", e.message()))?;
+    let customer = app::register(app, username, password).await?;
+    Ok(response::json(
+        StatusCode::CREATED,
+        &Registered {
+            customer_id: customer.customer_id.to_string(),
+            username: customer.username.to_string(),
+        },
+    ))
+}
+
+#[utoipa::path(
+    post, path = "/auth/token", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "A bearer token", body = TokenResponse),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Wrong username or password (`invalid_credentials`)", body = ErrorBody),
+    )
+)]
+pub async fn token(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let body: Credentials = req.json()?;
+    let issued = app::issue_token(app, &body.username, body.password).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+        },
+    ))
+}
+
+pub(crate) fn field_error(field: &str, message: &str) -> ApiError {
+    ApiError::bad_request("validation_failed", format!("{field}: {message}"))
+        .with_details(serde_json::json!({ "field": field }))
+}

@@ -1,0 +1,207 @@
+//! `/listings*`: the catalogue. Reads for anyone signed in, writes for admins.
+
+use http::{Response, StatusCode};
+use lambda_http::Body;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::field_error;
+use crate::app::{self, App, ListingInput};
+use crate::domain::{Currency, ListingStatus, Price, Sku, Stock, StockDelta, SupplierId, Title};
+use crate::http::error::ErrorBody;
+use crate::http::{ApiError, ApiRequest, response};
+use crate::ports::{ListingFilter, SearchTerm};
+use crate::views::{ListingView, PageView};
+
+fn sku_param(req: &ApiRequest) -> Result<Sku, ApiError> {
+    Sku::parse(req.param(0)).map_err(|e| field_error("sku", e.message()))
+}
+
+#[utoipa::path(
+    get, path = "/listings", tag = "listings",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
+        ("status" = Option<ListingStatus>, Query, description = "Only this status"),
+        ("low_stock" = Option<bool>, Query, description = "Only listings at or below (true) / above (false) their reorder point"),
+        ("q" = Option<String>, Query, description = "Case-insensitive text in the SKU or title"),
+    ),
+    responses(
+        (status = 200, description = "A page of listings in SKU order", body = PageView<ListingView>),
+        (status = 400, description = "Bad filter, limit or cursor", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.principal(app)?;
+    let page = req.page()?;
+    let status = req
+        .query("status")
+        .map(ListingStatus::parse)
+        .transpose()
+        .map_err(|e| field_error("status", e.message()))?;
+    let low_stock = match req.query("low_stock") {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(field_error("low_stock", "must be true or false")),
+    };
+    let q = req
+        .query("q")
+        .map(SearchTerm::parse)
+        .transpose()
+        .map_err(|e| field_error("q", e.message()))?;
+    let filter = ListingFilter {
+        status,
+        low_stock,
+        q,
+    };
+    let found = app.store.list_listings(&filter, &page).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &PageView {
+            items: found.items.iter().map(ListingView::from).collect(),
+            next_cursor: found.next_cursor.map(|c| c.as_str().to_owned()),
+        },
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/listings/{sku}", tag = "listings",
+    params(("sku" = String, Path, description = "Seller SKU")),
+    responses(
+        (status = 200, description = "The listing", body = ListingView),
+        (status = 400, description = "Malformed SKU", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such listing", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.principal(app)?;
+    let sku = sku_param(req)?;
+    match app.store.get_listing(&sku).await? {
+        Some(listing) => Ok(response::json(StatusCode::OK, &ListingView::from(&listing))),
+        None => Err(ApiError::not_found("listing")),
+    }
+}
+
+/// The writable fields of a listing.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PutListingBody {
+    #[schema(value_type = String, example = "Blue mug")]
+    pub title: Title,
+    /// Decimal string, at most 4 decimal places.
+    #[schema(value_type = String, example = "12.50")]
+    pub price: Price,
+    /// Defaults to the store currency; must equal it.
+    #[schema(value_type = Option<String>, example = "USD")]
+    pub currency: Option<Currency>,
+    /// Sets the stock when present; absent keeps it (0 for a new listing).
+    #[schema(value_type = Option<i64>)]
+    pub available: Option<Stock>,
+    /// Defaults to ACTIVE.
+    pub status: Option<ListingStatus>,
+    #[schema(value_type = Option<String>)]
+    pub supplier_id: Option<SupplierId>,
+    pub reorder_point: Option<u32>,
+    pub reorder_quantity: Option<u32>,
+    pub lead_time_days: Option<u32>,
+    /// Let the daily forecast set `reorder_point`.
+    pub auto_reorder_point: Option<bool>,
+}
+
+#[utoipa::path(
+    put, path = "/listings/{sku}", tag = "listings",
+    params(("sku" = String, Path, description = "Seller SKU")),
+    request_body = PutListingBody,
+    responses(
+        (status = 200, description = "Listing updated", body = ListingView),
+        (status = 201, description = "Listing created", body = ListingView),
+        (status = 400, description = "Invalid field", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 422, description = "Unknown supplier or other currency", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.admin(app)?;
+    let sku = sku_param(req)?;
+    let body: PutListingBody = req.json()?;
+    let within = |field: &str, value: Option<u32>, max: u32| match value {
+        Some(v) if v > max => Err(field_error(field, &format!("must be at most {max}"))),
+        _ => Ok(value),
+    };
+    let input = ListingInput {
+        title: body.title,
+        price: body.price,
+        currency: body.currency,
+        available: body.available,
+        status: body.status,
+        supplier_id: body.supplier_id,
+        reorder_point: within("reorder_point", body.reorder_point, 1_000_000)?,
+        reorder_quantity: within("reorder_quantity", body.reorder_quantity, 1_000_000)?,
+        lead_time_days: within("lead_time_days", body.lead_time_days, 365)?,
+        auto_reorder_point: body.auto_reorder_point,
+    };
+    let (listing, created) = app::put_listing(app, sku, input).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(response::json(status, &ListingView::from(&listing)))
+}
+
+#[utoipa::path(
+    delete, path = "/listings/{sku}", tag = "listings",
+    params(("sku" = String, Path, description = "Seller SKU")),
+    responses(
+        (status = 204, description = "Listing deleted"),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such listing", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.admin(app)?;
+    let sku = sku_param(req)?;
+    app::delete_listing(app, &sku).await?;
+    Ok(response::no_content())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockAdjustment {
+    /// Units to add (positive) or remove (negative); not zero.
+    #[schema(value_type = i64, example = -3)]
+    pub delta: StockDelta,
+    /// Why, for the log: 1 to 200 characters.
+    #[schema(example = "stock count")]
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post, path = "/listings/{sku}/stock", tag = "listings",
+    params(("sku" = String, Path, description = "Seller SKU")),
+    request_body = StockAdjustment,
+    responses(
+        (status = 200, description = "Stock adjusted", body = ListingView),
+        (status = 400, description = "Invalid delta or reason", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such listing", body = ErrorBody),
+        (status = 409, description = "Stock would go negative (`stock_out_of_range`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn adjust_stock(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.admin(app)?;
+    let sku = sku_param(req)?;
+    let body: StockAdjustment = req.json()?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(field_error("reason", "must be 1 to 200 characters"));
+    }
+    let listing = app::adjust_stock(app, &sku, body.delta, reason).await?;
+    Ok(response::json(StatusCode::OK, &ListingView::from(&listing)))
+}

@@ -1,0 +1,147 @@
+//! `/orders*`: placing, reading and cancelling orders.
+
+use http::{Response, StatusCode};
+use lambda_http::Body;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::field_error;
+use crate::app::{self, App, OrderRequest};
+use crate::domain::{IdempotencyKey, LineQuantity, OrderStatus, Sku};
+use crate::http::error::ErrorBody;
+use crate::http::{ApiError, ApiRequest, response};
+use crate::views::{OrderView, PageView};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrderLineBody {
+    #[schema(value_type = String, example = "MUG-BLUE")]
+    pub sku: Sku,
+    /// 1 to 10000.
+    #[schema(value_type = u32, example = 2)]
+    pub quantity: LineQuantity,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PlaceOrderBody {
+    /// 1 to 100 lines, each SKU once.
+    pub items: Vec<OrderLineBody>,
+}
+
+#[utoipa::path(
+    post, path = "/orders", tag = "orders",
+    request_body = PlaceOrderBody,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Makes retries safe: the same key and body replay the first response for 24 h")),
+    responses(
+        (status = 201, description = "Order placed; every line reserved", body = OrderView),
+        (status = 400, description = "Invalid body (`malformed_json`, `validation_failed`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a customer account", body = ErrorBody),
+        (status = 409, description = "`insufficient_stock` (details name each SKU); nothing reserved", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 422, description = "`unknown_sku`, `sku_unavailable`, or `idempotency_key_reused`", body = ErrorBody),
+        (status = 503, description = "Backend outage; retry with the same Idempotency-Key", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn place(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let customer = req.customer(app)?;
+    let key = req
+        .header("idempotency-key")
+        .map(IdempotencyKey::parse)
+        .transpose()
+        .map_err(|e| field_error("Idempotency-Key", e.message()))?;
+    let body: PlaceOrderBody = req.json()?;
+    let request = OrderRequest::new(
+        body.items
+            .into_iter()
+            .map(|l| (l.sku, l.quantity))
+            .collect(),
+    )?;
+    let placed = app::place_order(app, &customer, &request, key).await?;
+    let status = StatusCode::from_u16(placed.status_code).unwrap_or(StatusCode::CREATED);
+    let mut response = response::raw_json(status, placed.body);
+    if let Some(order) = &placed.order
+        && let Ok(location) = http::HeaderValue::from_str(&format!("/orders/{}", order.order_id))
+    {
+        response
+            .headers_mut()
+            .insert(http::header::LOCATION, location);
+    }
+    if placed.replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+#[utoipa::path(
+    get, path = "/orders", tag = "orders",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
+        ("status" = Option<OrderStatus>, Query, description = "Only this status"),
+    ),
+    responses(
+        (status = 200, description = "Newest first: the caller's orders, or everyone's for an admin", body = PageView<OrderView>),
+        (status = 400, description = "Bad filter, limit or cursor", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let principal = req.principal(app)?;
+    let page = req.page()?;
+    let status = match req.query("status") {
+        Some(raw) => Some(OrderStatus::parse(raw).ok_or_else(|| {
+            field_error(
+                "status",
+                "must be one of PENDING, PROCESSING, COMPLETED, CANCELLED, FAILED",
+            )
+        })?),
+        None => None,
+    };
+    let found = app::list_orders_for(app, &principal, status, &page).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &PageView {
+            items: found.items.iter().map(OrderView::from).collect(),
+            next_cursor: found.next_cursor.map(|c| c.as_str().to_owned()),
+        },
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such order, or another customer's", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let principal = req.principal(app)?;
+    let order = app::get_order_for(app, &principal, req.param(0)).await?;
+    Ok(response::json(StatusCode::OK, &OrderView::from(&order)))
+}
+
+#[utoipa::path(
+    post, path = "/orders/{id}/cancel", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Cancelled; reserved stock released", body = OrderView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such order, or another customer's", body = ErrorBody),
+        (status = 409, description = "Already COMPLETED, CANCELLED or FAILED (`order_not_cancellable`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let principal = req.principal(app)?;
+    let order = app::cancel_order(app, &principal, req.param(0)).await?;
+    Ok(response::json(StatusCode::OK, &OrderView::from(&order)))
+}
