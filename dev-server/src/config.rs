@@ -1,7 +1,12 @@
 //! The dev server's configuration: the Lambda configuration plus local
 //! defaults, so that `scripts/dev` works with no environment at all.
 
+use std::time::Duration;
+
 use stockroom::config::{Config, ConfigError};
+use stockroom::queue::QueueSettings;
+
+use crate::background::{Job, Schedule};
 
 /// Token secret used when `TOKEN_SECRET` is unset. Local use only: the
 /// Lambdas refuse to start without a real one.
@@ -18,6 +23,25 @@ pub struct DevConfig {
     pub admin_password: String,
     /// Whether the demo catalogue is loaded at start (`SEED=false` skips it).
     pub seed: bool,
+    pub queues: QueueSettings,
+    pub schedule: Schedule,
+}
+
+fn seconds(
+    get: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: f64,
+) -> Result<Duration, ConfigError> {
+    let value = match get(name) {
+        Some(raw) => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 7.0 * 86_400.0)
+            .ok_or_else(|| ConfigError::new(name, format!("expected seconds, got {raw:?}")))?,
+        None => default,
+    };
+    Ok(Duration::from_secs_f64(value))
 }
 
 impl DevConfig {
@@ -51,8 +75,40 @@ impl DevConfig {
                 ));
             }
         };
+        let max_receives = match get("DEV_QUEUE_MAX_RECEIVES") {
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "DEV_QUEUE_MAX_RECEIVES",
+                        format!("expected a count of 1 or more, got {raw:?}"),
+                    )
+                })?,
+            None => 3,
+        };
+        let queues = QueueSettings {
+            visibility: seconds(&get, "DEV_QUEUE_VISIBILITY_SECONDS", 2.0)?,
+            max_receives,
+            batch_size: 10,
+        };
+        let mut intervals = Vec::new();
+        for (job, var, default) in [
+            (Job::StockCheck, "STOCK_CHECK_INTERVAL_SECONDS", 60.0),
+            (Job::OrderRecovery, "ORDER_RECOVERY_INTERVAL_SECONDS", 60.0),
+        ] {
+            let every = seconds(&get, var, default)?;
+            // 0 turns the timer off; the job can still be run through /_dev/schedules.
+            if !every.is_zero() {
+                intervals.push((job, every));
+            }
+        }
         Ok(DevConfig {
             config,
+            queues,
+            schedule: Schedule { intervals },
             port,
             admin_username: get("ADMIN_USERNAME").unwrap_or_else(|| DEFAULT_ADMIN_USERNAME.into()),
             admin_password: get("ADMIN_PASSWORD").unwrap_or_else(|| DEFAULT_ADMIN_PASSWORD.into()),

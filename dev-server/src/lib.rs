@@ -3,9 +3,13 @@
 //! Each HTTP request is turned into the API Gateway event a Lambda would
 //! receive ([`gateway`]) and handed to the same library handler the Lambda
 //! runs. The server itself only adds what a laptop lacks: a listening
-//! socket, demo data ([`seed`]) and, later, in-process queues.
+//! socket, demo data ([`seed`]), in-process queues feeding the same
+//! consumers, an outbox instead of SES, timers for the scheduled jobs
+//! ([`background`]) and a few `/_dev` routes to look inside ([`dev_routes`]).
 
+pub mod background;
 pub mod config;
+pub mod dev_routes;
 pub mod gateway;
 pub mod seed;
 
@@ -23,17 +27,38 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use stockroom::app::App;
 use stockroom::http::{ALL_GROUPS, ApiError, MAX_BODY_BYTES, response};
+use stockroom::mail::Outbox;
+use stockroom::queue::{MemoryQueues, QueueSettings};
 use tokio::net::TcpListener;
+
+use crate::background::{Background, Schedule};
 
 /// What the dev server serves.
 #[derive(Debug, Clone)]
 pub struct DevServer {
     pub app: Arc<App>,
+    pub queues: Arc<MemoryQueues>,
+    pub outbox: Arc<Outbox>,
+    _background: Arc<Background>,
 }
 
 impl DevServer {
-    pub fn new(app: App) -> Self {
-        DevServer { app: Arc::new(app) }
+    /// Wires `app` to in-process queues and the outbox, and starts the queue
+    /// workers and the schedule timers.
+    pub fn start(app: App, queue_settings: QueueSettings, schedule: &Schedule) -> Self {
+        let queues = Arc::new(MemoryQueues::new(queue_settings));
+        let outbox = Arc::new(Outbox::new());
+        let app = Arc::new(
+            app.with_publisher(queues.clone())
+                .with_mailer(outbox.clone()),
+        );
+        let background = Background::start(&app, &queues, schedule);
+        DevServer {
+            app,
+            queues,
+            outbox,
+            _background: Arc::new(background),
+        }
     }
 }
 
@@ -122,6 +147,17 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("127.0.0.1")
         .to_owned();
+    if let Some(response) = dev_routes::handle(
+        server,
+        &parts.method,
+        parts.uri.path(),
+        &parts.headers,
+        &body,
+    )
+    .await
+    {
+        return convert(response);
+    }
     let event = gateway::event(&parts, &body, peer, &host);
     let request = match gateway::lambda_request(&event) {
         Ok(request) => request,

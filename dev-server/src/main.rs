@@ -40,7 +40,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         dev.admin_username, dev.admin_password
     );
     println!("API description: http://{addr}/openapi.json; Ctrl-C stops");
-    serve(DevServer::new(app), listener, async {
+    let server = DevServer::start(app, dev.queues, &dev.schedule);
+    serve(server, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

@@ -23,10 +23,29 @@ impl Running {
     /// A dev server on the store named by the environment (`STORE`, default
     /// memory), with only the admin account seeded.
     pub async fn start() -> Running {
-        let dev = DevConfig::from_lookup(|name| match name {
-            "SEED" => Some("false".into()),
-            "LOG_FORMAT" => Some("text".into()),
-            other => std::env::var(other).ok(),
+        Self::start_with(&[]).await
+    }
+
+    /// Like `start`, with some settings overridden (e.g. `FULFILLMENT_MODE`).
+    pub async fn start_with(overrides: &[(&str, &str)]) -> Running {
+        let overrides: Vec<(String, String)> = overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let dev = DevConfig::from_lookup(|name| {
+            if let Some((_, v)) = overrides.iter().find(|(k, _)| k == name) {
+                return Some(v.clone());
+            }
+            match name {
+                "SEED" => Some("false".into()),
+                "LOG_FORMAT" => Some("text".into()),
+                // Fast redelivery and no timers: tests run jobs explicitly.
+                "DEV_QUEUE_VISIBILITY_SECONDS" => Some("0.2".into()),
+                "STOCK_CHECK_INTERVAL_SECONDS" | "ORDER_RECOVERY_INTERVAL_SECONDS" => {
+                    Some("0".into())
+                }
+                other => std::env::var(other).ok(),
+            }
         })
         .expect("dev config");
         let app = build_app(&dev.config, Needs::default()).await.expect("app");
@@ -37,7 +56,8 @@ impl Running {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            serve(DevServer::new(app), listener, async {
+            let server = DevServer::start(app, dev.queues, &dev.schedule);
+            serve(server, listener, async {
                 let _ = stopped.await;
             })
             .await

@@ -28,6 +28,16 @@ pub enum RouteId {
     ListOrders,
     GetOrder,
     CancelOrder,
+    ListSuppliers,
+    GetSupplier,
+    PutSupplier,
+    ListReorders,
+    ApproveReorder,
+    RejectReorder,
+    ReceiveReorder,
+    Metrics,
+    OrderMetrics,
+    Analytics,
     OpenApi,
 }
 
@@ -64,6 +74,26 @@ pub const ROUTES: &[Route] = &[
     route(ListOrders, Method::GET, "/orders", Orders),
     route(GetOrder, Method::GET, "/orders/{id}", Orders),
     route(CancelOrder, Method::POST, "/orders/{id}/cancel", Orders),
+    route(ListSuppliers, Method::GET, "/suppliers", Admin),
+    route(GetSupplier, Method::GET, "/suppliers/{id}", Admin),
+    route(PutSupplier, Method::PUT, "/suppliers/{id}", Admin),
+    route(ListReorders, Method::GET, "/reorders", Admin),
+    route(
+        ApproveReorder,
+        Method::POST,
+        "/reorders/{id}/approve",
+        Admin,
+    ),
+    route(RejectReorder, Method::POST, "/reorders/{id}/reject", Admin),
+    route(
+        ReceiveReorder,
+        Method::POST,
+        "/reorders/{id}/receive",
+        Admin,
+    ),
+    route(Metrics, Method::GET, "/metrics", Admin),
+    route(OrderMetrics, Method::GET, "/metrics/orders/{id}", Admin),
+    route(Analytics, Method::GET, "/analytics/orders", Admin),
     route(OpenApi, Method::GET, "/openapi.json", Docs),
 ];
 

@@ -1,4 +1,8 @@
 //! Mail adapters behind [`crate::ports::Mailer`].
 
+pub mod outbox;
+
 #[cfg(feature = "ses")]
 pub mod ses;
+
+pub use outbox::{Outbox, SentEmail};

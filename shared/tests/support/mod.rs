@@ -151,3 +151,48 @@ pub fn error_code(reply: &Reply) -> String {
     );
     error["code"].as_str().unwrap().to_owned()
 }
+
+/// A publisher that keeps what it is given, for tests that drive the
+/// consumers by hand.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub sent: std::sync::Mutex<Vec<(stockroom::ports::QueueName, String)>>,
+}
+
+impl Recorder {
+    pub fn take(&self, queue: stockroom::ports::QueueName) -> Vec<String> {
+        let mut sent = self.sent.lock().unwrap();
+        let (mine, rest): (Vec<_>, Vec<_>) = sent.drain(..).partition(|(q, _)| *q == queue);
+        *sent = rest;
+        mine.into_iter().map(|(_, b)| b).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl stockroom::ports::Publisher for Recorder {
+    async fn publish(
+        &self,
+        queue: stockroom::ports::QueueName,
+        bodies: &[String],
+    ) -> Result<(), stockroom::ports::PublishError> {
+        let mut sent = self.sent.lock().unwrap();
+        sent.extend(bodies.iter().map(|b| (queue, b.clone())));
+        Ok(())
+    }
+}
+
+/// An SQS event with these bodies (ids `m0`, `m1`, ...).
+pub fn sqs_event(bodies: &[String]) -> aws_lambda_events::event::sqs::SqsEvent {
+    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+    event.records = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let mut r = aws_lambda_events::event::sqs::SqsMessage::default();
+            r.message_id = Some(format!("m{i}"));
+            r.body = Some(b.clone());
+            r
+        })
+        .collect();
+    event
+}

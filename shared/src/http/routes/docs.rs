@@ -8,7 +8,7 @@ use lambda_http::Body;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, listings, orders};
+use super::{admin, auth, listings, metrics, orders};
 use crate::http::error::{ErrorBody, ErrorDetail};
 use crate::http::response;
 
@@ -24,6 +24,9 @@ use crate::http::response;
         auth::register, auth::token,
         listings::list, listings::get, listings::put, listings::delete, listings::adjust_stock,
         orders::place, orders::list, orders::get, orders::cancel,
+        admin::list_suppliers, admin::get_supplier, admin::put_supplier,
+        admin::list_reorders, admin::approve, admin::reject, admin::receive,
+        metrics::metrics, metrics::order_metrics, metrics::analytics,
         openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -32,6 +35,9 @@ use crate::http::response;
         (name = "auth", description = "Accounts and tokens"),
         (name = "listings", description = "The catalogue and its stock"),
         (name = "orders", description = "Placing and following orders"),
+        (name = "suppliers", description = "Who restocks what (admin)"),
+        (name = "reorders", description = "Reorder requests and their approval (admin)"),
+        (name = "metrics", description = "Order metrics and analytics (admin)"),
         (name = "docs", description = "This document"),
     )
 )]

@@ -2,9 +2,11 @@
 //! plain async fn from the app and the parsed request to a response; the
 //! `#[utoipa::path]` on it is its entry in the OpenAPI document.
 
+pub mod admin;
 pub mod auth;
 pub mod docs;
 pub mod listings;
+pub mod metrics;
 pub mod orders;
 
 use http::Response;
@@ -32,6 +34,16 @@ pub(super) async fn dispatch(
         ListOrders => orders::list(app, req).await,
         GetOrder => orders::get(app, req).await,
         CancelOrder => orders::cancel(app, req).await,
+        ListSuppliers => admin::list_suppliers(app, req).await,
+        GetSupplier => admin::get_supplier(app, req).await,
+        PutSupplier => admin::put_supplier(app, req).await,
+        ListReorders => admin::list_reorders(app, req).await,
+        ApproveReorder => admin::approve(app, req).await,
+        RejectReorder => admin::reject(app, req).await,
+        ReceiveReorder => admin::receive(app, req).await,
+        Metrics => metrics::metrics(app, req).await,
+        OrderMetrics => metrics::order_metrics(app, req).await,
+        Analytics => metrics::analytics(app, req).await,
         OpenApi => Ok(docs::openapi_json()),
     }
 }

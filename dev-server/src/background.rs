@@ -1,0 +1,103 @@
+//! What runs behind the dev server: a worker per queue feeding the same
+//! consumers the Lambdas run, and timers for the scheduled jobs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use stockroom::app::{App, AppError};
+use stockroom::consumers;
+use stockroom::jobs::{self, JobSummary};
+use stockroom::ports::QueueName;
+use stockroom::queue::{Consumer, MemoryQueues};
+use tokio::task::JoinHandle;
+
+/// A scheduled job, by its function name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    StockCheck,
+    OrderRecovery,
+}
+
+impl Job {
+    pub const ALL: [Job; 2] = [Job::StockCheck, Job::OrderRecovery];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::StockCheck => "stock-check",
+            Job::OrderRecovery => "order-recovery",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|j| j.name() == name)
+    }
+
+    pub async fn run(self, app: &App) -> Result<JobSummary, AppError> {
+        match self {
+            Job::StockCheck => jobs::stock_check::run(app).await,
+            Job::OrderRecovery => jobs::order_recovery::run(app).await,
+        }
+    }
+}
+
+/// How often each job runs on its own.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub intervals: Vec<(Job, Duration)>,
+}
+
+fn consumer(app: &Arc<App>, queue: QueueName) -> Consumer {
+    let app = Arc::clone(app);
+    Arc::new(move |event| {
+        let app = Arc::clone(&app);
+        Box::pin(async move {
+            match queue {
+                QueueName::Orders => consumers::order_processor::handle(&app, event).await,
+                QueueName::Reorders => consumers::reorder_mailer::handle(&app, event).await,
+                QueueName::ListingStatus | QueueName::ListingQuantity => {
+                    consumers::listing_notifications::handle(&app, event).await
+                }
+                QueueName::FulfillmentStatus => {
+                    consumers::fulfillment_notifications::handle(&app, event).await
+                }
+            }
+        })
+    })
+}
+
+/// The background tasks; aborted when dropped.
+#[derive(Debug)]
+pub struct Background {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Background {
+    pub fn start(app: &Arc<App>, queues: &Arc<MemoryQueues>, schedule: &Schedule) -> Self {
+        let mut tasks: Vec<JoinHandle<()>> = QueueName::ALL
+            .into_iter()
+            .map(|queue| queues.spawn_worker(queue, consumer(app, queue)))
+            .collect();
+        for (job, every) in schedule.intervals.iter().copied() {
+            let app = Arc::clone(app);
+            tasks.push(tokio::spawn(async move {
+                let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    if let Err(e) = job.run(&app).await {
+                        tracing::error!(job = job.name(), error = %stockroom::telemetry::chain(&e), "scheduled job failed");
+                    }
+                }
+            }));
+        }
+        Background { tasks }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Lambda on the listing-status and listing-quantity queues: SP-API listing notifications.
+
+use stockroom::consumers::listing_notifications;
+use stockroom::lambda::{LambdaResult, run_sqs};
+use stockroom::wiring::Needs;
+
+#[tokio::main]
+async fn main() -> LambdaResult {
+    run_sqs(
+        Needs {
+            publisher: true,
+            mailer: false,
+        },
+        listing_notifications::handle,
+    )
+    .await
+}

@@ -1,0 +1,17 @@
+//! Scheduled Lambda: re-publishes orders left PENDING too long.
+
+use stockroom::jobs::order_recovery;
+use stockroom::lambda::{LambdaResult, run_job};
+use stockroom::wiring::Needs;
+
+#[tokio::main]
+async fn main() -> LambdaResult {
+    run_job(
+        Needs {
+            publisher: true,
+            mailer: false,
+        },
+        order_recovery::run,
+    )
+    .await
+}
