@@ -130,6 +130,25 @@ pub(crate) fn addition_needs_flip(old: &Item, units: u32) -> StoreResult<bool> {
     Ok(available > Stock::MAX - i64::from(units))
 }
 
+/// Whether the order is already stored as this call wrote it: an earlier
+/// attempt committed but its response was lost (a timeout, a dropped
+/// connection) and the call was retried. DynamoDB's ClientRequestToken
+/// covers the SDK's own retries for ten minutes; this covers the rest,
+/// and emulators that ignore the token.
+fn landed_earlier(slots: &[PlaceSlot], reasons: &[Reason], order: &Order) -> StoreResult<bool> {
+    for (i, slot) in slots.iter().enumerate() {
+        if let (PlaceSlot::Order, Reason::ConditionFailed(Some(old))) =
+            (slot, Outcome::reason(reasons, i)?)
+        {
+            let stored = read_order(old)?;
+            return Ok(stored.customer_id == order.customer_id
+                && stored.created_at == order.created_at
+                && stored.items == order.items);
+        }
+    }
+    Ok(false)
+}
+
 /// Whether a listing item (as returned with a cancellation) is buyable,
 /// and its stock. Reads only those two attributes.
 fn stock_state(item: &Item) -> StoreResult<(bool, i64)> {
@@ -293,6 +312,9 @@ impl DynamoStore {
                 Outcome::Committed => return Ok(()),
                 Outcome::Cancelled(reasons) => reasons,
             };
+            if landed_earlier(&txn.slots, &reasons, order)? {
+                return Ok(());
+            }
             let mut not_buyable = Vec::new();
             let mut shortages = Vec::new();
             let mut crossing = Vec::new();
@@ -528,6 +550,35 @@ impl OrderStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_stored_by_an_earlier_attempt_is_recognised() {
+        let line = |q| crate::domain::OrderLine {
+            sku: Sku::parse("A").unwrap(),
+            quantity: crate::domain::LineQuantity::new(q).unwrap(),
+            unit_price: crate::domain::Price::parse("1").unwrap(),
+        };
+        let usd = crate::domain::Currency::parse("USD").unwrap();
+        let ours = Order::new(
+            OrderId::generate(),
+            CustomerId::generate(),
+            vec![line(1)],
+            usd,
+            Utc::now(),
+        );
+        let slots = [PlaceSlot::Line(0), PlaceSlot::Order];
+        let stored = |o: &Order| {
+            vec![
+                Reason::ConditionFailed(None),
+                Reason::ConditionFailed(Some(order_item(o).unwrap())),
+            ]
+        };
+        assert!(landed_earlier(&slots, &stored(&ours), &ours).unwrap());
+        let mut other = ours.clone();
+        other.items = vec![line(2)];
+        assert!(!landed_earlier(&slots, &stored(&other), &ours).unwrap());
+        assert!(!landed_earlier(&slots, &[Reason::Passed, Reason::Passed], &ours).unwrap());
+    }
 
     #[test]
     fn duplicate_lines_are_merged_in_order() {
