@@ -1,28 +1,31 @@
-//! Placing and updating orders: one transaction each.
+//! Placing orders, and the `OrderStore` port.
 //!
 //! `place_order` reserves every line (a conditional decrement per listing),
 //! stores the order and the idempotency record, and counts the order in a
 //! random stats shard, all in one TransactWriteItems. A cancellation is read
 //! back item by item: the idempotency record first (it takes precedence:
 //! the caller replays it), then unbuyable listings, then shortages. A line
-//! that only failed the low-stock guard (see `listings`) is sent again with
-//! the flag set. `update_order` replaces the order on its version and
-//! applies its effects (stock releases, daily sales, counter deltas) in
-//! the same transaction.
+//! that only failed the low-stock guard (see `low_flag`) is sent again with
+//! the flag set. `update_order` is in `order_updates`, the pages in
+//! `order_reads`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::DynamoStore;
-use super::codec::{Item, from_item, get_n, get_s, n, s, to_item};
+use super::codec::{Item, get_n, get_s, n, s};
 use super::error::{GaveUp, backoff};
 use super::expr::{Expr, Update};
 use super::items::key;
 use super::keys::*;
+use super::order_items::{
+    counters_update, idempotency_item, merge_lines, order_item, random_stats_shard,
+    read_idempotency, read_order,
+};
 use super::txn::{Outcome, Reason, Refused, Txn};
-use crate::domain::{CustomerId, IdempotencyKey, ListingStatus, Order, OrderId, Sku, Stock};
+use crate::domain::{CustomerId, IdempotencyKey, ListingStatus, Order, OrderId, Sku};
 use crate::ports::{
     IdempotencyRecord, OrderFilter, OrderStore, OrderUpdate, Page, PageRequest, PlaceOrderError,
     Shortage, StoreError, StoreResult, UpdateError,
@@ -31,104 +34,6 @@ use crate::ports::{
 /// Rounds of `place_order`: a round may learn that a line crosses the
 /// reorder point; the last round flags every line so the loop ends.
 const PLACE_ROUNDS: u32 = 4;
-/// Rounds of `update_order` / `update_reorder` (a release that would pass
-/// the stock maximum is retried as a saturating set).
-const UPDATE_ROUNDS: u32 = 4;
-
-pub(crate) fn order_item(order: &Order) -> StoreResult<Item> {
-    let mut item = to_item(order)?;
-    item.extend(key(order_pk(order.order_id), ORDER_SK));
-    let id = order.order_id.to_string();
-    let shard = order_shard(order.order_id);
-    item.insert(G1PK.into(), s(customer_orders_pk(order.customer_id)));
-    item.insert(G1SK.into(), s(&id));
-    item.insert(G2PK.into(), s(orders_feed_pk(shard)));
-    item.insert(G2SK.into(), s(&id));
-    item.insert(G3PK.into(), s(order_status_pk(order.status, shard)));
-    item.insert(G3SK.into(), s(id));
-    item.insert(CREATED_KEY.into(), s(instant_key(order.created_at)));
-    Ok(item)
-}
-
-pub(crate) fn read_order(item: &Item) -> StoreResult<Order> {
-    from_item(item, "order")
-}
-
-pub(crate) fn idempotency_item(record: &IdempotencyRecord) -> StoreResult<Item> {
-    let mut item = to_item(record)?;
-    item.extend(key(
-        idempotency_pk(record.customer_id, record.key.as_str()),
-        IDEMPOTENCY_SK,
-    ));
-    item.insert(EXPIRES_KEY.into(), s(instant_key(record.expires_at)));
-    item.insert(TTL_ATTR.into(), n(record.expires_at.timestamp().max(0)));
-    Ok(item)
-}
-
-pub(crate) fn read_idempotency(item: &Item) -> StoreResult<IdempotencyRecord> {
-    from_item(item, "idempotency record")
-}
-
-/// Quantities per SKU in first-seen order. DynamoDB refuses two operations
-/// on one item in a transaction; the API already refuses duplicate SKUs,
-/// this keeps a stray duplicate from turning into a 500.
-pub(crate) fn merge_lines(lines: impl IntoIterator<Item = (Sku, u32)>) -> Vec<(Sku, u32)> {
-    let mut merged: Vec<(Sku, u32)> = Vec::new();
-    let mut at: HashMap<Sku, usize> = HashMap::new();
-    for (sku, qty) in lines {
-        match at.get(&sku) {
-            Some(&i) => merged[i].1 = merged[i].1.saturating_add(qty),
-            None => {
-                at.insert(sku.clone(), merged.len());
-                merged.push((sku, qty));
-            }
-        }
-    }
-    merged
-}
-
-/// Adds stock to a listing inside a transaction, saturating at
-/// `Stock::MAX` like the memory store: normally `available + q` under
-/// `available <= MAX - q`; once that failed, an absolute set under the
-/// opposite condition.
-pub(crate) fn stock_addition(
-    sku: &Sku,
-    units: u32,
-    saturate: bool,
-    now: DateTime<Utc>,
-) -> (Item, Update, Expr, String) {
-    let mut e = Expr::new();
-    let mut u = Update::default();
-    let (pk, avail, head, rp, at) = (
-        e.name(PK),
-        e.name(AVAILABLE),
-        e.name(HEADROOM),
-        e.name(REORDER_POINT),
-        e.name(UPDATED_AT),
-    );
-    let cap = e.value(n(Stock::MAX - i64::from(units)));
-    let nowv = e.value(s(now.to_rfc3339()));
-    let condition = if saturate {
-        let max = e.value(n(Stock::MAX));
-        u.set.push(format!(
-            "{avail} = {max}, {head} = {max} - {rp}, {at} = {nowv}"
-        ));
-        format!("attribute_exists({pk}) AND {avail} > {cap}")
-    } else {
-        let q = e.value(n(units));
-        u.set.push(format!(
-            "{avail} = {avail} + {q}, {head} = {head} + {q}, {at} = {nowv}"
-        ));
-        format!("attribute_exists({pk}) AND {avail} <= {cap}")
-    };
-    (key(listing_pk(sku), LISTING_SK), u, e, condition)
-}
-
-/// Whether a refused stock addition needs the other form next round.
-pub(crate) fn addition_needs_flip(old: &Item, units: u32) -> StoreResult<bool> {
-    let available: i64 = get_n(old, AVAILABLE)?;
-    Ok(available > Stock::MAX - i64::from(units))
-}
 
 /// Whether the order is already stored as this call wrote it: an earlier
 /// attempt committed but its response was lost (a timeout, a dropped
@@ -162,53 +67,6 @@ enum PlaceSlot {
     Order,
     Idempotency,
     Stats,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum UpdateSlot {
-    Order,
-    Release(usize),
-    Other,
-}
-
-/// Per-status and completion counter changes between two versions of an order.
-pub(crate) fn counter_deltas(previous: &Order, next: &Order) -> Vec<(String, i64)> {
-    let mut deltas = Vec::new();
-    if previous.status != next.status {
-        deltas.push((status_count_attr(previous.status), -1));
-        deltas.push((status_count_attr(next.status), 1));
-    }
-    let contribution = |o: &Order| {
-        o.completed_at
-            .map(|done| (done - o.created_at).num_milliseconds())
-    };
-    let (before, after) = (contribution(previous), contribution(next));
-    if before.is_some() != after.is_some() {
-        deltas.push((
-            "completed_orders".into(),
-            if after.is_some() { 1 } else { -1 },
-        ));
-    }
-    let ms = after.unwrap_or(0) - before.unwrap_or(0);
-    if ms != 0 {
-        deltas.push(("processing_ms".into(), ms));
-    }
-    deltas
-}
-
-/// An `ADD` of counter deltas to one random stats shard item.
-pub(crate) fn counters_update(deltas: &[(String, i64)]) -> (Update, Expr) {
-    let mut e = Expr::new();
-    let mut u = Update::default();
-    for (attr, delta) in deltas {
-        let (name, value) = (e.name(attr), e.value(n(delta)));
-        u.add.push(format!("{name} {value}"));
-    }
-    (u, e)
-}
-
-pub(crate) fn random_stats_shard() -> u8 {
-    rand::random_range(0..STATS_SHARDS)
 }
 
 impl DynamoStore {
@@ -387,109 +245,6 @@ impl DynamoStore {
         }
         Err(StoreError::unavailable(GaveUp("place_order kept meeting concurrent changes")).into())
     }
-
-    fn update_txn(
-        &self,
-        update: &OrderUpdate,
-        releases: &[(Sku, u32)],
-        saturate: &HashSet<Sku>,
-    ) -> StoreResult<Txn<'_, UpdateSlot>> {
-        let (previous, next) = (&update.previous, &update.next);
-        let mut txn = Txn::new(&self.table);
-        let mut e = Expr::new();
-        let (pk, version, prev) = (e.name(PK), e.name(VERSION), e.value(n(previous.version)));
-        let condition = format!("attribute_exists({pk}) AND {version} = {prev}");
-        txn.put(UpdateSlot::Order, order_item(next)?, e, Some(condition))?;
-        for (i, (sku, units)) in releases.iter().enumerate() {
-            let (k, u, e, condition) =
-                stock_addition(sku, *units, saturate.contains(sku), next.updated_at);
-            txn.update(UpdateSlot::Release(i), k, &u, e, Some(condition))?;
-        }
-        if let Some(day) = update.effects.record_sales_on {
-            let sold = merge_lines(next.items.iter().map(|l| (l.sku.clone(), l.quantity.get())));
-            for (sku, units) in sold {
-                let mut e = Expr::new();
-                let (name, value) = (e.name("units"), e.value(n(units)));
-                let u = Update {
-                    add: vec![format!("{name} {value}")],
-                    ..Update::default()
-                };
-                txn.update(
-                    UpdateSlot::Other,
-                    key(sales_pk(&sku), day_key(day)),
-                    &u,
-                    e,
-                    None,
-                )?;
-            }
-        }
-        let deltas = counter_deltas(previous, next);
-        if !deltas.is_empty() {
-            let (u, e) = counters_update(&deltas);
-            txn.update(
-                UpdateSlot::Other,
-                key(stats_pk(random_stats_shard()), STATS_TOTALS_SK),
-                &u,
-                e,
-                None,
-            )?;
-        }
-        Ok(txn)
-    }
-
-    async fn update(&self, update: &OrderUpdate) -> Result<(), UpdateError> {
-        if update.previous.order_id != update.next.order_id {
-            return Err(StoreError::internal(Refused(
-                "an order update must keep the order id".into(),
-            ))
-            .into());
-        }
-        let releases = merge_lines(update.effects.release.iter().cloned());
-        let mut saturate = HashSet::new();
-        for round in 0..UPDATE_ROUNDS {
-            let txn = self.update_txn(update, &releases, &saturate)?;
-            let reasons = match self.transact(txn.items).await? {
-                Outcome::Committed => return Ok(()),
-                Outcome::Cancelled(reasons) => reasons,
-            };
-            let mut flipped = false;
-            for (i, slot) in txn.slots.iter().enumerate() {
-                match (slot, Outcome::reason(&reasons, i)?) {
-                    (UpdateSlot::Order, Reason::ConditionFailed(None)) => {
-                        return Err(UpdateError::NotFound);
-                    }
-                    (UpdateSlot::Order, Reason::ConditionFailed(Some(_))) => {
-                        return Err(UpdateError::Conflict);
-                    }
-                    _ => {}
-                }
-            }
-            for (i, slot) in txn.slots.iter().enumerate() {
-                if let (UpdateSlot::Release(r), Reason::ConditionFailed(old)) =
-                    (slot, Outcome::reason(&reasons, i)?)
-                {
-                    let (sku, units) = &releases[*r];
-                    let Some(old) = old else {
-                        // The port: a release names a listing that must still exist.
-                        return Err(UpdateError::Conflict);
-                    };
-                    let wants_saturate = addition_needs_flip(old, *units)?;
-                    if wants_saturate != saturate.contains(sku) {
-                        flipped = true;
-                        if wants_saturate {
-                            saturate.insert(sku.clone());
-                        } else {
-                            saturate.remove(sku);
-                        }
-                    }
-                }
-            }
-            if !flipped {
-                backoff(round).await;
-            }
-        }
-        Err(StoreError::unavailable(GaveUp("update_order kept meeting concurrent changes")).into())
-    }
 }
 
 #[async_trait]
@@ -578,13 +333,5 @@ mod tests {
         other.items = vec![line(2)];
         assert!(!landed_earlier(&slots, &stored(&other), &ours).unwrap());
         assert!(!landed_earlier(&slots, &[Reason::Passed, Reason::Passed], &ours).unwrap());
-    }
-
-    #[test]
-    fn duplicate_lines_are_merged_in_order() {
-        let a = Sku::parse("A").unwrap();
-        let b = Sku::parse("B").unwrap();
-        let merged = merge_lines([(a.clone(), 1), (b.clone(), 2), (a.clone(), 3)]);
-        assert_eq!(merged, vec![(a, 4), (b, 2)]);
     }
 }

@@ -15,7 +15,7 @@ use super::expr::Expr;
 use super::feed::Feed;
 use super::items::key;
 use super::keys::*;
-use super::orders::{addition_needs_flip, stock_addition};
+use super::order_items::{addition_needs_flip, stock_addition};
 use super::txn::{Outcome, Reason, Refused, Txn};
 use crate::domain::{Reorder, ReorderId, ReorderStatus, Supplier, SupplierId};
 use crate::ports::{
