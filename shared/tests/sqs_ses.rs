@@ -17,8 +17,8 @@ use stockroom::ports::{Email, MailError, Mailer, PublishError, Publisher, QueueN
 use stockroom::queue::sqs::{self, QueueUrls, SqsPublisher};
 
 async fn sdk() -> aws_config::SdkConfig {
-    support::dynamo::endpoint("AWS_ENDPOINT_URL_SQS", "aws");
-    support::dynamo::endpoint("AWS_ENDPOINT_URL_SESV2", "aws");
+    support::endpoint("AWS_ENDPOINT_URL_SQS", "aws");
+    support::endpoint("AWS_ENDPOINT_URL_SESV2", "aws");
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
@@ -143,7 +143,7 @@ async fn a_sent_mail_is_recorded_by_ses() {
     };
     SesMailer::new(client, &sender).send(&email).await.unwrap();
 
-    let endpoint = support::dynamo::endpoint("AWS_ENDPOINT_URL_SESV2", "aws");
+    let endpoint = support::endpoint("AWS_ENDPOINT_URL_SESV2", "aws");
     let data: serde_json::Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
         .await
         .unwrap()

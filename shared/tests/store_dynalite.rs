@@ -15,7 +15,7 @@ use stockroom::store::contract;
 use stockroom::store::dynamodb;
 
 async fn store() -> Arc<dyn Store> {
-    let endpoint = support::dynamo::endpoint("DYNALITE_ENDPOINT", "dynalite");
+    let endpoint = support::endpoint("DYNALITE_ENDPOINT", "dynalite");
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .load()

@@ -6,21 +6,10 @@ use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use stockroom::store::dynamodb::{self, DynamoStore};
 
-/// The moto endpoint, or a loud failure that says how to get one.
-pub fn endpoint(var: &str, server: &str) -> String {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "{var} is not set. These tests need the {server} server: run them through `scripts/test`, \
-             or start it with `scripts/servers start {server}` and `eval \"$(scripts/servers env {server})\"`."
-        ),
-    }
-}
-
 /// A client for the endpoint in `AWS_ENDPOINT_URL_DYNAMODB`, configured
 /// exactly as in production (`dynamodb::client`).
 pub async fn client() -> Client {
-    endpoint("AWS_ENDPOINT_URL_DYNAMODB", "dynamodb");
+    super::endpoint("AWS_ENDPOINT_URL_DYNAMODB", "dynamodb");
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     dynamodb::client(&sdk)
 }
