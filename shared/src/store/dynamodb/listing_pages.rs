@@ -1,8 +1,8 @@
 //! Listing pages in SKU order, from the `catalog` and `low` indexes.
 //!
 //! Both indexes hold one partition of keys in SKU order and project nothing
-//! that changes with stock (`catalog` projects status, the search text and
-//! the flag; `low` only keys), so an order never writes to them: their
+//! that changes with stock (`catalog` projects status and the search text;
+//! `low` only keys), so an order never writes to them: their
 //! single partitions see admin edits and threshold crossings only. A page
 //! reads keys from the index, fetches the items themselves with one
 //! consistent BatchGetItem and checks the filter on them (the index is

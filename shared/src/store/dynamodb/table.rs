@@ -54,7 +54,7 @@ fn index(
 /// | gsi1    | g1pk, g1sk      | all                             | a customer's orders |
 /// | gsi2    | g2pk, g2sk      | all                             | order shards, reorders |
 /// | gsi3    | g3pk, g3sk      | all                             | the same per status |
-/// | catalog | cpk, sku        | status, search, lpk             | listings by SKU |
+/// | catalog | cpk, sku        | status, search                  | listings by SKU |
 /// | low     | lpk, sku        | keys                            | flagged listings (sparse) |
 pub fn table_definition(name: &str) -> StoreResult<CreateTableInput> {
     let all = Projection::builder()
@@ -67,7 +67,6 @@ pub fn table_definition(name: &str) -> StoreResult<CreateTableInput> {
         .projection_type(ProjectionType::Include)
         .non_key_attributes(STATUS)
         .non_key_attributes(SEARCH)
-        .non_key_attributes(LOW_PK)
         .build();
     let mut builder = CreateTableInput::builder()
         .table_name(name)
