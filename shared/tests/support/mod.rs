@@ -2,6 +2,21 @@
 //! and API Gateway events from `events/` with their placeholders filled in.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
+
+/// A server's endpoint from `var`, or a loud failure that says how to get
+/// one (the tests never pass silently without their server).
+pub fn endpoint(var: &str, server: &str) -> String {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "{var} is not set. These tests need the {server} server: run them through `scripts/test`, \
+             or start it with `scripts/servers start {server}` and `eval \"$(scripts/servers env {server})\"`."
+        ),
+    }
+}
+
 use std::sync::Arc;
 
 use chrono::Utc;
