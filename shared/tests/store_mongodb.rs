@@ -1,0 +1,244 @@
+//! The store contract on MongoDB, plus what only a real server can show:
+//! failures map to the right errors, the deployment check, the indexes.
+//!
+//! Needs a server: `MONGODB_URI` (the local one: `scripts/servers start
+//! mongo`, then `eval "$(scripts/servers env mongo)"`). Without it every
+//! test fails, on purpose: a suite that passes without its backend proves
+//! nothing.
+//!
+//! Every contract case gets a database of its own, as every case gets its
+//! own `MemoryStore`: the metrics case compares global order counts before
+//! and after, which other cases placing orders concurrently would disturb.
+//! The names are `<prefix>_<run>_<n>`; databases left by runs more than a
+//! day old are dropped when a run starts (on the local server they go with
+//! its data directory anyway).
+
+// Helpers outside `#[test]` functions panic on set-up failures on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use mongodb::bson::{Document, doc};
+use stockroom::domain::{
+    Currency, CustomerId, LineQuantity, Order, OrderId, OrderLine, Price, Sku,
+};
+use stockroom::ports::{ListingStore, OrderStore, PageRequest, PlaceOrderError, Store, StoreError};
+use stockroom::store::mongodb::{Deployment, DeploymentError, MongoStore, SetupError, index_specs};
+use tokio::sync::OnceCell;
+
+/// Racing tasks per concurrency case. The contract's default (64) suits
+/// the fast local server; `MONGODB_RACERS` lowers it for slow ones.
+fn racers() -> usize {
+    std::env::var("MONGODB_RACERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+fn uri() -> String {
+    std::env::var("MONGODB_URI").unwrap_or_else(|_| {
+        panic!(
+            "MONGODB_URI is not set. Start the local MongoDB-compatible server with \
+             `scripts/servers start mongo` and export its address with \
+             `eval \"$(scripts/servers env mongo)\"`, or point MONGODB_URI at a replica set."
+        )
+    })
+}
+
+/// `MONGODB_DATABASE` or `stockroom_test`: the prefix of this run's databases.
+fn prefix() -> String {
+    std::env::var("MONGODB_DATABASE").unwrap_or_else(|_| "stockroom_test".to_owned())
+}
+
+/// Seconds since the epoch at process start: names this run's databases
+/// and tells old runs' databases apart.
+fn run_id() -> u64 {
+    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+    })
+}
+
+/// Drops databases of earlier runs older than a day, once per process.
+async fn sweep_old_runs(store: &MongoStore) {
+    static SWEPT: OnceCell<()> = OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let prefix = format!("{}_", prefix());
+            let names = store
+                .client()
+                .list_database_names()
+                .await
+                .expect("list databases");
+            for name in names {
+                let Some(rest) = name.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let Some(Ok(started)) = rest.split('_').next().map(str::parse::<u64>) else {
+                    continue;
+                };
+                if started + 86_400 < run_id() {
+                    store
+                        .client()
+                        .database(&name)
+                        .drop()
+                        .await
+                        .expect("drop old database");
+                }
+            }
+        })
+        .await;
+}
+
+/// A store on a fresh database of this run, with its indexes.
+async fn fresh_store() -> MongoStore {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let database = format!("{}_{}_{}_{n}", prefix(), run_id(), std::process::id());
+    let store = MongoStore::connect(&uri(), &database)
+        .await
+        .expect("connect");
+    sweep_old_runs(&store).await;
+    store.ensure_indexes().await.expect("ensure indexes");
+    store
+}
+
+async fn store() -> Arc<dyn Store> {
+    Arc::new(fresh_store().await)
+}
+
+stockroom::store_contract_tests!(store(), racers());
+
+/// A port on this machine with nothing listening.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    port
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable_quickly() {
+    let uri = format!(
+        "mongodb://127.0.0.1:{}/?directConnection=true",
+        closed_port()
+    );
+    let started = Instant::now();
+    // Building the store does no I/O, so it succeeds without a server.
+    let store = MongoStore::connect(&uri, "unreachable")
+        .await
+        .expect("connect is lazy");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "connect waited on the network"
+    );
+
+    let read = store.get_listing(&Sku::parse("X").unwrap()).await;
+    assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
+    let line = OrderLine {
+        sku: Sku::parse("X").unwrap(),
+        quantity: LineQuantity::new(1).unwrap(),
+        unit_price: Price::parse("1").unwrap(),
+    };
+    let usd = Currency::parse("USD").unwrap();
+    let order = Order::new(
+        OrderId::generate(),
+        CustomerId::generate(),
+        vec![line],
+        usd,
+        Utc::now(),
+    );
+    let write = store.place_order(&order, None).await;
+    assert!(
+        matches!(
+            write,
+            Err(PlaceOrderError::Store(StoreError::Unavailable(_)))
+        ),
+        "{write:?}"
+    );
+    // Two server selections of the default timeout, plus slack.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_local_deployment_supports_transactions() {
+    let store = MongoStore::connect(&uri(), &prefix())
+        .await
+        .expect("connect");
+    let deployment = store
+        .check_deployment()
+        .await
+        .expect("a replica set or sharded cluster");
+    assert!(
+        matches!(
+            deployment,
+            Deployment::ReplicaSet { .. } | Deployment::Sharded
+        ),
+        "{deployment:?}"
+    );
+}
+
+/// A standalone server is refused with the message that says what to do.
+/// Needs one: e.g. `secantusd-py --standalone --port 27018 --storage-path
+/// :memory:` and `MONGODB_STANDALONE_URI=mongodb://127.0.0.1:27018/?directConnection=true`.
+#[tokio::test]
+#[ignore = "needs a standalone server at MONGODB_STANDALONE_URI"]
+async fn a_standalone_server_is_refused() {
+    let uri = std::env::var("MONGODB_STANDALONE_URI").expect("MONGODB_STANDALONE_URI");
+    let store = MongoStore::connect(&uri, &prefix()).await.expect("connect");
+    let refused = store.check_deployment().await;
+    assert!(
+        matches!(
+            refused,
+            Err(SetupError::Deployment(DeploymentError::Standalone))
+        ),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn ensure_indexes_is_idempotent_and_complete() {
+    let store = fresh_store().await;
+    store.ensure_indexes().await.expect("second run is a no-op");
+    for spec in index_specs() {
+        let names = store
+            .database()
+            .collection::<Document>(spec.collection)
+            .list_index_names()
+            .await
+            .expect("list indexes");
+        assert!(
+            names.iter().any(|n| n == spec.name),
+            "{} lacks {}",
+            spec.collection,
+            spec.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_corrupt_document_is_reported_not_panicked_on() {
+    let store = fresh_store().await;
+    store
+        .database()
+        .collection::<Document>("listings")
+        .insert_one(doc! { "_id": "BROKEN", "title": 42 })
+        .await
+        .expect("insert");
+    let read = store.get_listing(&Sku::parse("BROKEN").unwrap()).await;
+    assert!(matches!(read, Err(StoreError::Corrupt(_))), "{read:?}");
+    let page = store
+        .list_listings(&Default::default(), &PageRequest::first(10))
+        .await;
+    assert!(matches!(page, Err(StoreError::Corrupt(_))), "{page:?}");
+}
