@@ -13,7 +13,8 @@
 //! `BENCH_ORDERS` (default 2000) orders per throughput run, `BENCH_TASKS`
 //! (default `1,4,16,64`) the concurrent tasks to try, `BENCH_SECONDS`
 //! (default 60) the time limit of one run. Each run stops at whichever
-//! limit comes first. Works in a fresh database, dropped at the end.
+//! limit comes first. Works in a fresh database, dropped at the end
+//! unless `BENCH_KEEP_DATABASE=1` (to run `explain` on realistic data).
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -251,8 +252,28 @@ async fn round_trips(store: &MongoStore, commands: &Commands) -> BenchResult<()>
     Ok(())
 }
 
+/// What one throughput run did.
+#[derive(Debug, Default)]
+struct Run {
+    placed: usize,
+    /// Placements that exhausted their retries (`Unavailable`: a 503).
+    gave_up: usize,
+    elapsed: Duration,
+    aborted: u64,
+    /// Latency of every placement that succeeded, sorted.
+    latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn percentile(&self, p: f64) -> Duration {
+        let last = self.latencies.len().saturating_sub(1);
+        let at = ((last as f64) * p).round() as usize;
+        self.latencies.get(at).copied().unwrap_or_default()
+    }
+}
+
 /// Places up to `orders` one-line orders with `tasks` concurrent tasks,
-/// spread over `skus` listings; returns (placed, elapsed, aborted attempts).
+/// spread over `skus` listings, within `limit`.
 async fn throughput(
     store: &MongoStore,
     commands: &Commands,
@@ -261,7 +282,7 @@ async fn throughput(
     tasks: usize,
     orders: usize,
     limit: Duration,
-) -> BenchResult<(usize, Duration, u64)> {
+) -> BenchResult<Run> {
     let names: Vec<String> = (0..skus).map(|i| format!("{tag}-{i}")).collect();
     for name in &names {
         store
@@ -276,33 +297,41 @@ async fn throughput(
     for _ in 0..tasks {
         let (store, next, names) = (store.clone(), next.clone(), names.clone());
         handles.push(tokio::spawn(async move {
-            let mut placed = 0usize;
+            let mut run = Run::default();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= orders || started.elapsed() > limit {
-                    return Ok::<usize, String>(placed);
+                    return Ok::<Run, String>(run);
                 }
                 let name = &names[i % names.len()];
                 let o = order(&[(name, 1)]).map_err(|e| e.to_string())?;
-                store
-                    .place_order(&o, None)
-                    .await
-                    .map_err(|e| format!("{e:?}"))?;
-                placed += 1;
+                let began = Instant::now();
+                match store.place_order(&o, None).await {
+                    Ok(()) => {
+                        run.placed += 1;
+                        run.latencies.push(began.elapsed());
+                    }
+                    Err(PlaceOrderError::Store(e)) if e.is_unavailable() => run.gave_up += 1,
+                    Err(e) => return Err(format!("{e:?}")),
+                }
             }
         }));
     }
-    let mut placed = 0;
+    let mut total = Run::default();
     for handle in handles {
-        placed += handle.await??;
+        let run = handle.await??;
+        total.placed += run.placed;
+        total.gave_up += run.gave_up;
+        total.latencies.extend(run.latencies);
     }
-    let elapsed = started.elapsed();
-    let aborted = commands
+    total.elapsed = started.elapsed();
+    total.latencies.sort();
+    total.aborted = commands
         .take()
         .get("abortTransaction")
         .copied()
         .unwrap_or(0);
-    Ok((placed, elapsed, aborted))
+    Ok(total)
 }
 
 async fn run() -> BenchResult<()> {
@@ -327,21 +356,32 @@ async fn run() -> BenchResult<()> {
         .filter_map(|t| t.trim().parse().ok())
         .collect();
     println!();
-    println!("| SKUs | tasks | orders | seconds | orders/s | aborted attempts |");
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| SKUs | tasks | placed | gave up (503) | seconds | orders/s | p50 ms | p99 ms | aborted attempts |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (skus, label) in [(100, "TP"), (1, "HOT")] {
         for &tasks in &task_counts {
             let tag = format!("{label}{tasks}");
-            let (placed, elapsed, aborted) =
-                throughput(&store, &commands, &tag, skus, tasks, orders, limit).await?;
-            let rate = placed as f64 / elapsed.as_secs_f64();
+            let run = throughput(&store, &commands, &tag, skus, tasks, orders, limit).await?;
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             println!(
-                "| {skus} | {tasks} | {placed} | {:.1} | {rate:.0} | {aborted} |",
-                elapsed.as_secs_f64()
+                "| {skus} | {tasks} | {} | {} | {:.1} | {:.0} | {:.1} | {:.1} | {} |",
+                run.placed,
+                run.gave_up,
+                run.elapsed.as_secs_f64(),
+                run.placed as f64 / run.elapsed.as_secs_f64(),
+                ms(run.percentile(0.5)),
+                ms(run.percentile(0.99)),
+                run.aborted,
             );
         }
     }
-    store.database().drop().await?;
+    if std::env::var("BENCH_KEEP_DATABASE").is_ok_and(|v| v == "1") {
+        println!("\nkept database {database}");
+    } else {
+        store.database().drop().await?;
+    }
     Ok(())
 }
 
