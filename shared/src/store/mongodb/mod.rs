@@ -39,6 +39,7 @@ mod listings;
 mod order_docs;
 mod orders;
 mod paging;
+mod placement;
 mod procurement;
 mod reorders;
 mod setup;
