@@ -26,9 +26,13 @@ use mongodb::event::EventHandler;
 use mongodb::event::cmap::CmapEvent;
 use mongodb::event::command::CommandEvent;
 use stockroom::domain::{
-    Currency, CustomerId, LineQuantity, Order, OrderId, OrderLine, Price, Sku,
+    Currency, CustomerId, LineQuantity, ListingDraft, ListingStatus, Order, OrderId, OrderLine,
+    Price, Sku, Stock, Title,
 };
-use stockroom::ports::{ListingStore, OrderStore, PageRequest, PlaceOrderError, Store, StoreError};
+use stockroom::ports::{
+    ListingFilter, ListingStore, OrderStore, PageRequest, PlaceOrderError, SearchTerm, Store,
+    StoreError,
+};
 use stockroom::store::mongodb::{Deployment, DeploymentError, MongoStore, SetupError, index_specs};
 use tokio::sync::OnceCell;
 
@@ -273,6 +277,67 @@ async fn ensure_indexes_is_idempotent_and_complete() {
             spec.name
         );
     }
+}
+
+/// Search terms and titles reach the server as data: no field paths
+/// (`$price`), no regular expressions (`.`), and case folds like Rust's.
+#[tokio::test]
+async fn search_and_titles_are_taken_literally() {
+    let store = fresh_store().await;
+    let title = |raw: &str| Title::parse(raw).unwrap();
+    for (sku, name) in [
+        ("$A-1", "$price (Blue) Mug"),
+        ("B-2", "Ärger.Tasse"),
+        ("C-3", "plain"),
+    ] {
+        let draft = ListingDraft {
+            sku: Sku::parse(sku).unwrap(),
+            title: title(name),
+            price: Price::parse("1").unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            available: Some(Stock::new(1).unwrap()),
+            status: ListingStatus::Active,
+            supplier_id: None,
+            reorder_point: 0,
+            reorder_quantity: 1,
+            lead_time_days: 1,
+            auto_reorder_point: false,
+        };
+        store.put_listing(&draft, Utc::now()).await.unwrap();
+    }
+    let stored = store
+        .get_listing(&Sku::parse("$A-1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.title, title("$price (Blue) Mug"));
+
+    let found = |q: &str| {
+        let store = store.clone();
+        let filter = ListingFilter {
+            q: Some(SearchTerm::parse(q).unwrap()),
+            ..ListingFilter::default()
+        };
+        async move {
+            let page = store
+                .list_listings(&filter, &PageRequest::first(10))
+                .await
+                .unwrap();
+            page.items
+                .into_iter()
+                .map(|l| l.sku.as_str().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("$PRICE (blue)").await, ["$A-1"]);
+    assert_eq!(found("$a-").await, ["$A-1"]);
+    assert_eq!(found("ärger.").await, ["B-2"]);
+    assert_eq!(
+        found(".").await,
+        ["B-2"],
+        "a dot is a dot, not any character"
+    );
+    assert_eq!(found("(").await, ["$A-1"]);
 }
 
 #[tokio::test]
