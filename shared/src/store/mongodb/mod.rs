@@ -10,10 +10,11 @@
 //!
 //! - Placing an order is one multi-document transaction: the idempotency
 //!   record is inserted first (its unique `_id` makes a duplicate fail
-//!   before any stock moves, which gives the key precedence), then every
-//!   line's conditional decrement, then the order. Transactions are retried
-//!   on `TransientTransactionError` / `UnknownTransactionCommitResult` with
-//!   bounded, jittered backoff ([`TransactionRetry`]).
+//!   before any stock moves, which gives the key precedence), then the
+//!   order, then one batched conditional decrement per SKU. Transactions
+//!   are retried on `TransientTransactionError` /
+//!   `UnknownTransactionCommitResult` with bounded, jittered backoff
+//!   ([`TransactionRetry`]).
 //! - Status transitions of orders and reorders are conditional replaces on
 //!   `version`; their side effects (stock release, daily sales, receiving)
 //!   join them in a transaction only when there are any.
