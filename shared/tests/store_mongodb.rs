@@ -33,7 +33,9 @@ use stockroom::ports::{
     ListingFilter, ListingStore, OrderStore, PageRequest, PlaceOrderError, SearchTerm, Store,
     StoreError,
 };
-use stockroom::store::mongodb::{Deployment, DeploymentError, MongoStore, SetupError, index_specs};
+use stockroom::store::mongodb::{
+    Deployment, DeploymentError, MongoStore, SetupError, TransactionRetry, index_specs,
+};
 use tokio::sync::OnceCell;
 
 /// Racing tasks per concurrency case. The contract's default (64) suits
@@ -259,6 +261,137 @@ async fn a_standalone_server_is_refused() {
         ),
         "{refused:?}"
     );
+}
+
+/// Arms the server's `failCommand` fail point (`off` when `mode` is null).
+async fn fail_point(store: &MongoStore, mode: mongodb::bson::Bson, data: Document) {
+    let command = doc! { "configureFailPoint": "failCommand", "mode": mode, "data": data };
+    store
+        .client()
+        .database("admin")
+        .run_command(command)
+        .await
+        .expect("configureFailPoint (start the server with --enable-test-commands)");
+}
+
+/// The transaction retry paths, driven by server fail points: transient
+/// errors rerun the body, an unknown commit result retries the commit,
+/// and a persistent failure ends as `Unavailable` within the budget. In
+/// every case the stock moves once at most. Needs a server started with
+/// test commands, e.g. `secantusd-rs --enable-test-commands --port 27019
+/// --storage-path DIR`, at `MONGODB_FAILPOINT_URI`; fail points are
+/// server-wide, so it gets a server of its own.
+#[tokio::test]
+#[ignore = "needs a server with test commands at MONGODB_FAILPOINT_URI"]
+async fn transactions_retry_through_fail_points() {
+    let uri = std::env::var("MONGODB_FAILPOINT_URI").expect("MONGODB_FAILPOINT_URI");
+    let database = format!("{}_failpoints_{}", prefix(), run_id());
+    let store = MongoStore::connect(&uri, &database)
+        .await
+        .expect("connect")
+        .with_transaction_retry(TransactionRetry {
+            max_elapsed: Duration::from_secs(2),
+            ..TransactionRetry::default()
+        });
+    store.ensure_indexes().await.expect("indexes");
+    let sku = Sku::parse("FP-1").unwrap();
+    let draft = ListingDraft {
+        sku: sku.clone(),
+        title: Title::parse("Fail point").unwrap(),
+        price: Price::parse("1").unwrap(),
+        currency: Currency::parse("USD").unwrap(),
+        available: Some(Stock::new(10).unwrap()),
+        status: ListingStatus::Active,
+        supplier_id: None,
+        reorder_point: 0,
+        reorder_quantity: 1,
+        lead_time_days: 1,
+        auto_reorder_point: false,
+    };
+    store.put_listing(&draft, Utc::now()).await.unwrap();
+    let order = || {
+        let line = OrderLine {
+            sku: sku.clone(),
+            quantity: LineQuantity::new(1).unwrap(),
+            unit_price: Price::parse("1").unwrap(),
+        };
+        let usd = Currency::parse("USD").unwrap();
+        Order::new(
+            OrderId::generate(),
+            CustomerId::generate(),
+            vec![line],
+            usd,
+            Utc::now(),
+        )
+    };
+    let stock = || async {
+        store
+            .get_listing(&sku)
+            .await
+            .unwrap()
+            .unwrap()
+            .available
+            .get()
+    };
+    let transient = |code: i32, commands: &[&str]| {
+        doc! {
+            "failCommands": commands,
+            "errorCode": code,
+            "errorLabels": ["TransientTransactionError"],
+        }
+    };
+
+    // Two write conflicts on the order insert: the third attempt commits.
+    fail_point(
+        &store,
+        doc! { "times": 2 }.into(),
+        transient(112, &["insert"]),
+    )
+    .await;
+    let first = order();
+    store
+        .place_order(&first, None)
+        .await
+        .expect("placed after retries");
+    assert_eq!(stock().await, 9);
+    assert!(store.get_order(first.order_id).await.unwrap().is_some());
+
+    // The commit's outcome is unknown twice (MaxTimeMSExpired, which the
+    // driver does not retry itself): the third commit lands, once.
+    let unknown = doc! {
+        "failCommands": ["commitTransaction"],
+        "errorCode": 50,
+        "errorLabels": ["UnknownTransactionCommitResult"],
+    };
+    fail_point(&store, doc! { "times": 2 }.into(), unknown).await;
+    let second = order();
+    store
+        .place_order(&second, None)
+        .await
+        .expect("committed after commit retries");
+    assert_eq!(stock().await, 8);
+
+    // A conflict that never clears: Unavailable within the budget.
+    fail_point(&store, "alwaysOn".into(), transient(112, &["update"])).await;
+    let started = Instant::now();
+    let third = order();
+    let outcome = store.place_order(&third, None).await;
+    fail_point(&store, "off".into(), Document::new()).await;
+    assert!(
+        matches!(
+            outcome,
+            Err(PlaceOrderError::Store(StoreError::Unavailable(_)))
+        ),
+        "{outcome:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(stock().await, 8, "nothing reserved by the failed placement");
+    assert!(store.get_order(third.order_id).await.unwrap().is_none());
+    store.database().drop().await.expect("drop");
 }
 
 #[tokio::test]
