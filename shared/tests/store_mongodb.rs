@@ -30,8 +30,8 @@ use stockroom::domain::{
     Price, Sku, Stock, Title,
 };
 use stockroom::ports::{
-    ListingFilter, ListingStore, OrderStore, PageRequest, PlaceOrderError, SearchTerm, Store,
-    StoreError,
+    ListingFilter, ListingStore, OrderStore, PageRequest, PlaceOrderError, PutOutcome, SearchTerm,
+    Store, StoreError,
 };
 use stockroom::store::mongodb::{
     Deployment, DeploymentError, MongoStore, SetupError, TransactionRetry, index_specs,
@@ -473,6 +473,38 @@ async fn search_and_titles_are_taken_literally() {
         "a dot is a dot, not any character"
     );
     assert_eq!(found("(").await, ["$A-1"]);
+}
+
+/// Concurrent puts of one new SKU (an upsert race, which may surface as a
+/// duplicate key) create it exactly once and all succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_puts_create_a_listing_once() {
+    let store = fresh_store().await;
+    let draft = ListingDraft {
+        sku: Sku::parse("NEW-1").unwrap(),
+        title: Title::parse("New").unwrap(),
+        price: Price::parse("1").unwrap(),
+        currency: Currency::parse("USD").unwrap(),
+        available: None,
+        status: ListingStatus::Active,
+        supplier_id: None,
+        reorder_point: 0,
+        reorder_quantity: 1,
+        lead_time_days: 1,
+        auto_reorder_point: false,
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..racers().min(16) {
+        let (store, draft) = (store.clone(), draft.clone());
+        tasks.push(tokio::spawn(async move {
+            store.put_listing(&draft, Utc::now()).await.unwrap()
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        created += usize::from(matches!(task.await.unwrap(), PutOutcome::Created(_)));
+    }
+    assert_eq!(created, 1);
 }
 
 #[tokio::test]
