@@ -70,7 +70,7 @@ impl Running {
         });
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(600)
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_secs(300))
             .build()
             .unwrap();
         let mut running = Running {
