@@ -88,10 +88,18 @@ pub async fn build_store(config: &Config) -> Result<Arc<dyn Store>, StartupError
         StoreConfig::DynamoDb { .. } => Err(StartupError::NotBuilt("dynamodb")),
         #[cfg(feature = "mongodb")]
         StoreConfig::MongoDb { uri, database } => {
-            use crate::store::mongodb::MongoStore;
-            let store = MongoStore::connect(uri.expose(), database)
+            use crate::store::mongodb::{MongoStore, TransactionRetry};
+            let mut store = MongoStore::connect(uri.expose(), database)
                 .await
                 .map_err(|e| StartupError::Store(Box::new(e)))?;
+            if let Some(timeout) = config.store_timeout {
+                // A longer budget for write-conflict retries on a hot SKU.
+                store = store.with_transaction_retry(TransactionRetry {
+                    max_attempts: 10_000,
+                    max_elapsed: timeout * 3,
+                    ..TransactionRetry::default()
+                });
+            }
             Ok(Arc::new(store))
         }
         #[cfg(not(feature = "mongodb"))]
