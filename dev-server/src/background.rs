@@ -16,15 +16,17 @@ use tokio::task::JoinHandle;
 pub enum Job {
     StockCheck,
     OrderRecovery,
+    DemandForecast,
 }
 
 impl Job {
-    pub const ALL: [Job; 2] = [Job::StockCheck, Job::OrderRecovery];
+    pub const ALL: [Job; 3] = [Job::StockCheck, Job::OrderRecovery, Job::DemandForecast];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::StockCheck => "stock-check",
             Job::OrderRecovery => "order-recovery",
+            Job::DemandForecast => "demand-forecast",
         }
     }
 
@@ -36,6 +38,7 @@ impl Job {
         match self {
             Job::StockCheck => jobs::stock_check::run(app).await,
             Job::OrderRecovery => jobs::order_recovery::run(app).await,
+            Job::DemandForecast => jobs::demand_forecast::run(app).await,
         }
     }
 }

@@ -98,6 +98,11 @@ impl DevConfig {
         for (job, var, default) in [
             (Job::StockCheck, "STOCK_CHECK_INTERVAL_SECONDS", 60.0),
             (Job::OrderRecovery, "ORDER_RECOVERY_INTERVAL_SECONDS", 60.0),
+            (
+                Job::DemandForecast,
+                "DEMAND_FORECAST_INTERVAL_SECONDS",
+                86_400.0,
+            ),
         ] {
             let every = seconds(&get, var, default)?;
             // 0 turns the timer off; the job can still be run through /_dev/schedules.

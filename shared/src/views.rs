@@ -241,3 +241,61 @@ pub struct PageView<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+/// The latest forecast of a SKU (`GET /forecasts/{sku}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ForecastView {
+    pub sku: String,
+    /// Syntetos-Boylan class: smooth, intermittent, erratic or lumpy.
+    #[schema(example = "smooth")]
+    pub class: String,
+    /// ses, holt, holt_winters, croston_sba, tsb, or zero without demand.
+    #[schema(example = "holt_winters")]
+    pub method: String,
+    /// Days forecast: lead time plus review period.
+    pub horizon_days: u32,
+    /// The first forecast day (`YYYY-MM-DD`).
+    pub start_date: String,
+    /// Expected units per day from `start_date`.
+    pub daily: Vec<f64>,
+    pub lead_time_days: u32,
+    pub service_level: f64,
+    pub lead_time_demand: f64,
+    pub safety_stock: f64,
+    pub reorder_point: f64,
+    /// When stock runs out at the forecast rate; null if not within a year.
+    pub projected_stockout: Option<String>,
+    /// Days of history used.
+    pub history_days: u32,
+    pub generated_at: String,
+}
+
+impl From<&crate::ports::ForecastRecord> for ForecastView {
+    fn from(r: &crate::ports::ForecastRecord) -> Self {
+        let f = &r.forecast;
+        ForecastView {
+            sku: r.sku.to_string(),
+            class: serde_name(&f.class),
+            method: serde_name(&f.method),
+            horizon_days: f.horizon_days,
+            start_date: f.start_date.to_string(),
+            daily: f.daily.clone(),
+            lead_time_days: f.lead_time_days,
+            service_level: f.service_level,
+            lead_time_demand: f.lead_time_demand,
+            safety_stock: f.safety_stock,
+            reorder_point: f.reorder_point,
+            projected_stockout: f.projected_stockout.map(|d| d.to_string()),
+            history_days: f.history_days,
+            generated_at: timestamp(&r.generated_at),
+        }
+    }
+}
+
+/// The serde name of a unit enum variant (`smooth`, `holt_winters`, ...).
+fn serde_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}

@@ -91,7 +91,9 @@ pub fn dev_config(overrides: &[(&str, &str)]) -> DevConfig {
             "LOG_FORMAT" => Some("text".into()),
             // Fast redelivery and no timers: tests run jobs explicitly.
             "DEV_QUEUE_VISIBILITY_SECONDS" => Some("0.2".into()),
-            "STOCK_CHECK_INTERVAL_SECONDS" | "ORDER_RECOVERY_INTERVAL_SECONDS" => Some("0".into()),
+            "STOCK_CHECK_INTERVAL_SECONDS"
+            | "ORDER_RECOVERY_INTERVAL_SECONDS"
+            | "DEMAND_FORECAST_INTERVAL_SECONDS" => Some("0".into()),
             other => std::env::var(other).ok(),
         }
     })

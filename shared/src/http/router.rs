@@ -38,6 +38,7 @@ pub enum RouteId {
     Metrics,
     OrderMetrics,
     Analytics,
+    Forecast,
     OpenApi,
 }
 
@@ -94,6 +95,7 @@ pub const ROUTES: &[Route] = &[
     route(Metrics, Method::GET, "/metrics", Admin),
     route(OrderMetrics, Method::GET, "/metrics/orders/{id}", Admin),
     route(Analytics, Method::GET, "/analytics/orders", Admin),
+    route(Forecast, Method::GET, "/forecasts/{sku}", Admin),
     route(OpenApi, Method::GET, "/openapi.json", Docs),
 ];
 

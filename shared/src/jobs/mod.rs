@@ -2,6 +2,7 @@
 //! server). Each runs to completion and returns a summary that is logged
 //! and returned as the invocation's result.
 
+pub mod demand_forecast;
 pub mod order_recovery;
 pub mod stock_check;
 

@@ -9,6 +9,7 @@
 mod clock;
 mod customers;
 mod error;
+mod forecasts;
 mod listings;
 mod messaging;
 mod orders;
@@ -19,6 +20,7 @@ mod sales;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use customers::{CreateCustomerError, CustomerStore};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
+pub use forecasts::{ForecastRecord, ForecastStore};
 pub use listings::{
     AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, PutOutcome, SearchTerm,
 };
@@ -34,7 +36,14 @@ pub use sales::SalesStore;
 /// Everything a store backend provides. Implemented automatically for any
 /// type that implements every store trait.
 pub trait Store:
-    ListingStore + OrderStore + OrderStats + CustomerStore + SupplierStore + ReorderStore + SalesStore
+    ListingStore
+    + OrderStore
+    + OrderStats
+    + CustomerStore
+    + SupplierStore
+    + ReorderStore
+    + SalesStore
+    + ForecastStore
 {
 }
 
@@ -46,5 +55,6 @@ impl<T> Store for T where
         + SupplierStore
         + ReorderStore
         + SalesStore
+        + ForecastStore
 {
 }

@@ -26,7 +26,7 @@ use crate::http::response;
         orders::place, orders::list, orders::get, orders::cancel,
         admin::list_suppliers, admin::get_supplier, admin::put_supplier,
         admin::list_reorders, admin::approve, admin::reject, admin::receive,
-        metrics::metrics, metrics::order_metrics, metrics::analytics,
+        metrics::metrics, metrics::order_metrics, metrics::analytics, metrics::forecast,
         openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

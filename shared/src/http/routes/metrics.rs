@@ -14,7 +14,7 @@ use crate::app::{self, App};
 use crate::domain::{OrderStatus, money_string};
 use crate::http::error::ErrorBody;
 use crate::http::{ApiError, ApiRequest, response};
-use crate::views::timestamp;
+use crate::views::{ForecastView, timestamp};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricsView {
@@ -217,4 +217,26 @@ pub async fn analytics(app: &App, req: &ApiRequest) -> Result<Response<Body>, Ap
             },
         },
     ))
+}
+
+#[utoipa::path(
+    get, path = "/forecasts/{sku}", tag = "metrics",
+    params(("sku" = String, Path, description = "Seller SKU")),
+    responses(
+        (status = 200, description = "The latest demand forecast and reorder policy", body = ForecastView),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No forecast yet for this SKU", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn forecast(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.admin(app)?;
+    let sku =
+        crate::domain::Sku::parse(req.param(0)).map_err(|e| field_error("sku", e.message()))?;
+    let record = app
+        .store
+        .get_forecast(&sku)
+        .await?
+        .ok_or_else(|| ApiError::not_found("forecast"))?;
+    Ok(response::json(StatusCode::OK, &ForecastView::from(&record)))
 }

@@ -44,6 +44,7 @@ pub(super) async fn dispatch(
         Metrics => metrics::metrics(app, req).await,
         OrderMetrics => metrics::order_metrics(app, req).await,
         Analytics => metrics::analytics(app, req).await,
+        Forecast => metrics::forecast(app, req).await,
         OpenApi => Ok(docs::openapi_json()),
     }
 }

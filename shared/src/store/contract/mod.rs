@@ -17,11 +17,13 @@
 
 mod accounts;
 mod fixtures;
+mod forecasts;
 mod listings;
 mod orders;
 mod procurement;
 
 pub use accounts::*;
+pub use forecasts::*;
 pub use listings::*;
 pub use orders::*;
 pub use procurement::*;
@@ -58,6 +60,7 @@ macro_rules! store_contract_tests {
             suppliers_round_trip_and_page,
             one_open_reorder_per_sku,
             receiving_a_reorder_adds_stock_once,
+            forecasts_round_trip_latest_wins,
         );
         $crate::store_contract_tests!(@racing $factory, $racers;
             racing_orders_never_oversell,

@@ -25,6 +25,7 @@ mod codec;
 mod error;
 mod expr;
 mod feed;
+mod forecasts;
 mod items;
 mod keys;
 mod listing_pages;

@@ -6,6 +6,7 @@
 //! across an `.await`.
 
 mod accounts;
+mod forecasts;
 mod listings;
 mod orders;
 mod procurement;
@@ -19,7 +20,7 @@ use crate::domain::{
     Customer, CustomerId, Listing, Order, OrderId, Reorder, ReorderId, Sku, Supplier, SupplierId,
     Username,
 };
-use crate::ports::IdempotencyRecord;
+use crate::ports::{ForecastRecord, IdempotencyRecord};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -39,6 +40,7 @@ struct State {
     reorders: BTreeMap<ReorderId, Reorder>,
     open_reorders: HashMap<Sku, ReorderId>,
     sales: BTreeMap<(Sku, NaiveDate), u64>,
+    forecasts: HashMap<Sku, ForecastRecord>,
 }
 
 impl MemoryStore {

@@ -35,6 +35,7 @@ mod codec;
 mod deployment;
 mod documents;
 mod errors;
+mod forecasts;
 mod indexes;
 mod listings;
 mod order_docs;
@@ -68,8 +69,9 @@ pub mod collections {
     pub const REORDERS: &str = "reorders";
     pub const OPEN_REORDERS: &str = "open_reorders";
     pub const DAILY_SALES: &str = "daily_sales";
+    pub const FORECASTS: &str = "forecasts";
 
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 9] = [
         LISTINGS,
         ORDERS,
         IDEMPOTENCY,
@@ -78,6 +80,7 @@ pub mod collections {
         REORDERS,
         OPEN_REORDERS,
         DAILY_SALES,
+        FORECASTS,
     ];
 }
 
@@ -94,6 +97,7 @@ pub struct MongoStore {
     reorders: Collection<Document>,
     open_reorders: Collection<Document>,
     daily_sales: Collection<Document>,
+    forecasts: Collection<Document>,
     retry: TransactionRetry,
 }
 
@@ -110,6 +114,7 @@ impl MongoStore {
             reorders: collection(collections::REORDERS),
             open_reorders: collection(collections::OPEN_REORDERS),
             daily_sales: collection(collections::DAILY_SALES),
+            forecasts: collection(collections::FORECASTS),
             retry: TransactionRetry::default(),
             client,
             db,
