@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use stockroom::telemetry;
-use stockroom::wiring::{Needs, build_app};
+use stockroom::wiring::{Needs, build_app, ensure_store_ready};
 use stockroom_dev_server::config::DevConfig;
 use stockroom_dev_server::{DevServer, seed, serve};
 use tokio::net::TcpListener;
@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("stockroom-dev: {e}");
+            eprintln!("stockroom-dev: {}", stockroom::telemetry::chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }
@@ -23,7 +23,8 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let dev = DevConfig::from_env()?;
     telemetry::init(dev.config.log_format);
-    let app = build_app(&dev.config, Needs::default()).await?;
+    ensure_store_ready(&dev.config).await?;
+    let app = build_app(&dev.config, Needs::NOTHING).await?;
     seed::admin(&app, &dev.admin_username, &dev.admin_password).await?;
     if dev.seed {
         let created = seed::catalogue(&app).await?;

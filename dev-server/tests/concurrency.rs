@@ -166,7 +166,9 @@ async fn twenty_concurrent_retries_of_one_key_create_one_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_cancels_release_stock_once() {
-    let server = Arc::new(Running::start().await);
+    // MCF mode: the order waits in PROCESSING for Amazon, so it stays
+    // cancellable however fast the processor is.
+    let server = Arc::new(Running::start_with(&[("FULFILLMENT_MODE", "mcf")]).await);
     let sku = unique_sku("CXL");
     server.put_listing(&sku, 10).await;
     let token = server.customer().await;

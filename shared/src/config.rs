@@ -135,6 +135,10 @@ pub enum LogFormat {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub store: StoreConfig,
+    /// Overrides the store client's per-attempt timeout (the adapters'
+    /// defaults suit AWS; slow local stand-ins under heavy test load need
+    /// more). The whole call, retries included, may take three times this.
+    pub store_timeout: Option<Duration>,
     pub auth: AuthConfig,
     pub queues: QueueUrls,
     pub sender_email: Option<String>,
@@ -242,8 +246,20 @@ impl Config {
                 ));
             }
         };
+        let store_timeout = match env.get("STORE_TIMEOUT_SECONDS") {
+            Some(raw) => Some(
+                raw.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| ConfigError::new("STORE_TIMEOUT_SECONDS", format!("expected seconds, got {raw:?}")))?,
+            ),
+            None => None,
+        };
         Ok(Config {
             store,
+            store_timeout,
             auth: AuthConfig {
                 token_secret: Secret::new(token_secret),
                 token_ttl: Duration::from_secs(env.parsed("TOKEN_TTL_SECONDS", 3600)?),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use stockroom::wiring::{Needs, build_app};
+use stockroom::wiring::{Needs, build_app, ensure_store_ready};
 use stockroom_dev_server::config::DevConfig;
 use stockroom_dev_server::{DevServer, seed, serve};
 use tokio::net::TcpListener;
@@ -48,7 +48,12 @@ impl Running {
             }
         })
         .expect("dev config");
-        let app = build_app(&dev.config, Needs::default()).await.expect("app");
+        // Once per test binary: the table (or indexes) for every test.
+        static READY: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+        READY
+            .get_or_init(|| async { ensure_store_ready(&dev.config).await.expect("store ready") })
+            .await;
+        let app = build_app(&dev.config, Needs::NOTHING).await.expect("app");
         seed::admin(&app, &dev.admin_username, &dev.admin_password)
             .await
             .expect("admin");

@@ -6,5 +6,5 @@ use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_sqs(Needs::default(), fulfillment_notifications::handle).await
+    run_sqs(Needs::NOTHING, fulfillment_notifications::handle).await
 }

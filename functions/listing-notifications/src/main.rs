@@ -2,13 +2,14 @@
 
 use stockroom::consumers::listing_notifications;
 use stockroom::lambda::{LambdaResult, run_sqs};
+use stockroom::ports::QueueName;
 use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
     run_sqs(
         Needs {
-            publisher: true,
+            publishes: &[QueueName::Reorders],
             mailer: false,
         },
         listing_notifications::handle,

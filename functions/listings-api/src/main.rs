@@ -6,5 +6,5 @@ use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_http(&[RouteGroup::Listings, RouteGroup::Docs], Needs::default()).await
+    run_http(&[RouteGroup::Listings, RouteGroup::Docs], Needs::NOTHING).await
 }

@@ -2,13 +2,14 @@
 
 use stockroom::consumers::order_processor;
 use stockroom::lambda::{LambdaResult, run_sqs};
+use stockroom::ports::QueueName;
 use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
     run_sqs(
         Needs {
-            publisher: true,
+            publishes: &[QueueName::Reorders],
             mailer: false,
         },
         order_processor::handle,

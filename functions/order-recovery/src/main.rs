@@ -2,13 +2,14 @@
 
 use stockroom::jobs::order_recovery;
 use stockroom::lambda::{LambdaResult, run_job};
+use stockroom::ports::QueueName;
 use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
     run_job(
         Needs {
-            publisher: true,
+            publishes: &[QueueName::Orders],
             mailer: false,
         },
         order_recovery::run,

@@ -2,6 +2,7 @@
 
 use stockroom::http::RouteGroup;
 use stockroom::lambda::{LambdaResult, run_http};
+use stockroom::ports::QueueName;
 use stockroom::wiring::Needs;
 
 #[tokio::main]
@@ -9,7 +10,7 @@ async fn main() -> LambdaResult {
     run_http(
         &[RouteGroup::Orders, RouteGroup::Docs],
         Needs {
-            publisher: true,
+            publishes: &[QueueName::Orders],
             mailer: false,
         },
     )

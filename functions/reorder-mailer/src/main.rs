@@ -8,7 +8,7 @@ use stockroom::wiring::Needs;
 async fn main() -> LambdaResult {
     run_sqs(
         Needs {
-            publisher: false,
+            publishes: &[],
             mailer: true,
         },
         reorder_mailer::handle,

@@ -2,13 +2,14 @@
 
 use stockroom::jobs::stock_check;
 use stockroom::lambda::{LambdaResult, run_job};
+use stockroom::ports::QueueName;
 use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
     run_job(
         Needs {
-            publisher: true,
+            publishes: &[QueueName::Reorders],
             mailer: false,
         },
         stock_check::run,

@@ -40,16 +40,26 @@ impl ApiRequest {
     /// a well-formed body of the wrong shape is `validation_failed` naming
     /// the field (`items[2].quantity: ...`).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        if let Some(content_type) = self.header("content-type") {
+        // Clients such as `curl -d` label JSON as a form; a body that parses
+        // as JSON is accepted whatever its label, and one that does not is
+        // refused as the wrong media type when it says it is not JSON.
+        let declared_other = self.header("content-type").is_some_and(|content_type| {
             let essence = content_type.split(';').next().unwrap_or("").trim();
-            if !essence.eq_ignore_ascii_case("application/json") && !essence.ends_with("+json") {
-                return Err(ApiError::new(
-                    http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as application/json",
-                ));
-            }
+            !essence.eq_ignore_ascii_case("application/json")
+                && !essence.ends_with("+json")
+                && !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+        match self.parse_json() {
+            Err(e) if declared_other && e.code == "malformed_json" => Err(ApiError::new(
+                http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            )),
+            other => other,
         }
+    }
+
+    fn parse_json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad_request(
                 "malformed_json",

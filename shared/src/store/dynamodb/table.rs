@@ -141,6 +141,12 @@ pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
         match updated {
             Ok(_) => {}
             // dynalite has no TTL; expiry is also checked on every read.
+            // Another caller enabled it between our describe and update.
+            Err(err)
+                if err.code() == Some("ValidationException")
+                    && err
+                        .message()
+                        .is_some_and(|m| m.contains("already enabled")) => {}
             Err(err) if err.code() == Some("UnknownOperationException") => {
                 tracing::warn!(
                     table = name,

@@ -1,0 +1,244 @@
+//! The tool end to end: arguments in, JSON lines and reports out, exit code.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use serde::Serialize;
+use stockroom::forecast::{DemandClass, ForecastParams, Method, forecast};
+
+use crate::args::{self, Command, USAGE};
+use crate::sales::Sales;
+
+/// Exit status: every readable row was forecast.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the file had rows but none was usable, or the output failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: bad arguments or an unreadable file.
+pub const EXIT_USAGE: u8 = 2;
+
+/// One output line.
+#[derive(Debug, Serialize)]
+struct Line<'a> {
+    sku: &'a str,
+    class: DemandClass,
+    method: Method,
+    forecast: Vec<f64>,
+    safety_stock: f64,
+    reorder_point: f64,
+}
+
+/// Runs the tool on `args` (without the program name), reading `-` from
+/// `stdin`; returns the exit status.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    stdin: impl BufRead,
+    stdout: impl Write,
+    mut stderr: impl Write,
+) -> u8 {
+    // Reports to stderr are best effort: there is nowhere to report their failure.
+    let (path, params) = match args::parse(args) {
+        Ok(Command::Help) => return finish(writeln!(BufWriter::new(stdout), "{USAGE}")),
+        Ok(Command::Forecast { path, params }) => (path, params),
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {error}\n\n{USAGE}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut report = |line: usize, error: &dyn std::fmt::Display| {
+        let _ = writeln!(stderr, "line {line}: {error}");
+    };
+    let read = if path == Path::new("-") {
+        Sales::read(stdin, |line, error| report(line, error))
+    } else {
+        File::open(&path)
+            .and_then(|file| Sales::read(BufReader::new(file), |line, error| report(line, error)))
+    };
+    let sales = match read {
+        Ok(sales) => sales,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: cannot read {}: {error}", path.display());
+            return EXIT_USAGE;
+        }
+    };
+    if sales.good_rows == 0 && sales.bad_rows > 0 {
+        let _ = writeln!(stderr, "error: no usable row in {}", path.display());
+        return EXIT_FAILED;
+    }
+    finish(write_forecasts(&sales, &params, BufWriter::new(stdout)))
+}
+
+/// Forecasts every SKU of `sales` and writes one JSON line each.
+fn write_forecasts(sales: &Sales, params: &ForecastParams, mut out: impl Write) -> io::Result<()> {
+    for (sku, series) in sales.series() {
+        let f = forecast(&series, params);
+        let line = Line {
+            sku,
+            class: f.class,
+            method: f.method,
+            forecast: f.daily.iter().copied().map(round).collect(),
+            safety_stock: round(f.safety_stock),
+            reorder_point: round(f.reorder_point),
+        };
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// Exit status after writing the output. A closed pipe (`| head`) is the
+/// reader's choice, not a failure.
+fn finish(written: io::Result<()>) -> u8 {
+    match written {
+        Ok(()) => EXIT_OK,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(_) => EXIT_FAILED,
+    }
+}
+
+/// Three decimals: a thousandth of a unit is finer than any stock decision.
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the tool with `args`, `stdin` as standard input; returns the exit
+    /// status, stdout and stderr.
+    fn run_with(args: &[&str], stdin: &str) -> (u8, String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(
+            args.iter().map(OsString::from),
+            stdin.as_bytes(),
+            &mut out,
+            &mut err,
+        );
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+        stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn forecasts_each_sku_with_the_requested_horizon() {
+        let mut csv = String::from("sku,date,quantity\n");
+        for day in 1..=28 {
+            csv.push_str(&format!("STEADY,2025-02-{day:02},5\n"));
+        }
+        csv.push_str("RARE,2025-02-03,2\nRARE,2025-02-17,3\n");
+        let (code, stdout, stderr) = run_with(&["-", "--horizon", "10", "--lead-time", "4"], &csv);
+        assert_eq!((code, stderr.as_str()), (EXIT_OK, ""));
+        let lines = json_lines(&stdout);
+        assert_eq!(lines.len(), 2);
+        let rare = &lines[0];
+        assert_eq!(rare["sku"], "RARE");
+        assert_eq!(rare["class"], "intermittent");
+        assert_eq!(rare["method"], "croston_sba");
+        let steady = &lines[1];
+        assert_eq!(steady["sku"], "STEADY");
+        assert_eq!(steady["class"], "smooth");
+        assert_eq!(steady["method"], "ses");
+        let forecast = steady["forecast"].as_array().unwrap();
+        assert_eq!(forecast.len(), 10);
+        assert!(forecast.iter().all(|v| v.as_f64() == Some(5.0)));
+        assert_eq!(steady["reorder_point"].as_f64(), Some(20.0));
+        let keys: Vec<&String> = steady.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "class",
+                "forecast",
+                "method",
+                "reorder_point",
+                "safety_stock",
+                "sku"
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_bad_rows_and_still_forecasts_the_good_ones() {
+        let csv = "A,2025-01-01,3\nA,yesterday,1\nB,2025-01-02,-4\nA,2025-01-03,1\n";
+        let (code, stdout, stderr) = run_with(&["-"], csv);
+        assert_eq!(code, EXIT_OK);
+        assert_eq!(
+            stderr,
+            "line 2: invalid date \"yesterday\", expected YYYY-MM-DD\n\
+             line 3: invalid quantity \"-4\", expected a number from 0 to 1e12\n"
+        );
+        let lines = json_lines(&stdout);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["forecast"].as_array().unwrap().len(), 14);
+    }
+
+    #[test]
+    fn a_file_of_bad_rows_fails() {
+        let (code, stdout, stderr) = run_with(&["-"], "x\ny\n");
+        assert_eq!(code, EXIT_FAILED);
+        assert!(stdout.is_empty());
+        assert!(stderr.ends_with("error: no usable row in -\n"), "{stderr}");
+    }
+
+    #[test]
+    fn a_header_only_file_forecasts_nothing_successfully() {
+        let (code, stdout, stderr) = run_with(&["-"], "sku,date,quantity\n");
+        assert_eq!((code, stdout.as_str(), stderr.as_str()), (EXIT_OK, "", ""));
+    }
+
+    #[test]
+    fn bad_arguments_and_missing_files_exit_with_usage_status() {
+        let (code, _, stderr) = run_with(&["--service-level", "2", "x.csv"], "");
+        assert_eq!(code, EXIT_USAGE);
+        assert!(
+            stderr.starts_with("error: option --service-level"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("usage: stockroom-forecast"));
+
+        let missing = std::env::temp_dir().join("stockroom-forecast-no-such-file.csv");
+        let (code, _, stderr) = run_with(&[missing.to_str().unwrap()], "");
+        assert_eq!(code, EXIT_USAGE);
+        assert!(stderr.starts_with("error: cannot read"), "{stderr}");
+    }
+
+    #[test]
+    fn reads_a_file_from_disk() {
+        let path = std::env::temp_dir().join(format!(
+            "stockroom-forecast-test-{}.csv",
+            std::process::id()
+        ));
+        std::fs::write(&path, "A,2025-01-01,2\nA,2025-01-02,2\n").unwrap();
+        let (code, stdout, _) = run_with(&[path.to_str().unwrap(), "--horizon=3"], "");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(code, EXIT_OK);
+        assert_eq!(
+            json_lines(&stdout)[0]["forecast"],
+            serde_json::json!([2.0, 2.0, 2.0])
+        );
+    }
+
+    #[test]
+    fn help_goes_to_stdout() {
+        let (code, stdout, stderr) = run_with(&["--help"], "");
+        assert_eq!((code, stderr.as_str()), (EXIT_OK, ""));
+        assert!(stdout.starts_with("usage: stockroom-forecast SALES.csv"));
+    }
+
+    #[test]
+    fn rounds_to_thousandths() {
+        assert_eq!(round(1.234_56), 1.235);
+        assert_eq!(round(0.0), 0.0);
+        assert_eq!(round(2.0), 2.0);
+    }
+}
