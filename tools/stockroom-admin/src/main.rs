@@ -5,20 +5,22 @@
 //!   public route that creates an admin. It reads the same environment as
 //!   the functions (`STORE`, `TABLE_NAME`, `MONGODB_URI`, AWS credentials
 //!   and region) and creates the account unless the username exists.
-//! * `create-table`, `create-queue` and `create-sender-identity` set up
-//!   local stand-ins (moto) the way the SAM template sets up AWS, through
-//!   the library's own setup helpers, so that the table is exactly the one
-//!   the adapter expects.
+//! * `setup-store` prepares the configured store (`wiring::ensure_store_ready`:
+//!   the DynamoDB table with its indexes and TTL, or the MongoDB indexes);
+//!   `create-queue` and `create-sender-identity` set up SQS and SES. On
+//!   AWS the SAM template owns the table, queues and identity; these are
+//!   for local stand-ins (moto) and tests, through the library's own
+//!   setup helpers, so that the table is exactly the one the adapter
+//!   expects.
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use aws_config::BehaviorVersion;
 use stockroom::app::{App, ensure_admin};
 use stockroom::auth::{Password, TokenKeys};
 use stockroom::config::{Config, StoreConfig};
 use stockroom::domain::Username;
-use stockroom::wiring::build_store;
+use stockroom::wiring::{build_store, ensure_store_ready};
 
 const USAGE: &str = "\
 Usage: stockroom-admin COMMAND [OPTIONS]
@@ -29,10 +31,11 @@ Commands:
       mongodb; TABLE_NAME / MONGODB_URI as for the functions). An existing
       account of that name is left alone. Without --password or
       --password-stdin the password is read from ADMIN_PASSWORD.
-  create-table [--table NAME]
-      Creates the DynamoDB table (default: TABLE_NAME) with its indexes and
-      TTL, and waits until it is ACTIVE. For local stand-ins and tests; on
-      AWS the SAM template owns the table.
+  setup-store
+      Prepares the store named by STORE: creates the DynamoDB table
+      TABLE_NAME with its indexes and TTL (waiting until it is ACTIVE), or
+      checks the MongoDB deployment and creates its indexes. Idempotent.
+      For local stand-ins and tests; on AWS the SAM template owns the table.
   create-queue --name NAME [--max-receives N]
       Creates NAME and its dead-letter queue NAME-dlq (redrive after N
       receives, default 5) and prints the queue URL.
@@ -68,7 +71,7 @@ async fn run(args: &[String]) -> Result<(), String> {
     let opts = Options::parse(rest)?;
     match command.as_str() {
         "create-admin" => create_admin(&opts).await,
-        "create-table" => create_table(&opts).await,
+        "setup-store" => setup_store(&opts).await,
         "create-queue" => create_queue(&opts).await,
         "create-sender-identity" => create_sender_identity(&opts).await,
         "-h" | "--help" | "help" => {
@@ -158,12 +161,7 @@ async fn create_admin(opts: &Options) -> Result<(), String> {
     };
     let password = Password::parse(&raw_password).map_err(|e| e.to_string())?;
 
-    let config = Config::from_lookup(|name| match std::env::var(name) {
-        Ok(value) => Some(value),
-        Err(_) if name == "TOKEN_SECRET" => Some(UNUSED_TOKEN_SECRET.to_owned()),
-        Err(_) => None,
-    })
-    .map_err(|e| e.to_string())?;
+    let config = store_config()?;
     if config.store == StoreConfig::Memory {
         return Err(
             "STORE is memory (or unset): an admin created in this process's memory would be \
@@ -191,23 +189,26 @@ async fn create_admin(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
-async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+/// The functions' configuration from the environment. `TOKEN_SECRET` may be
+/// absent: this tool signs nothing.
+fn store_config() -> Result<Config, String> {
+    Config::from_lookup(|name| match std::env::var(name) {
+        Ok(value) => Some(value),
+        Err(_) if name == "TOKEN_SECRET" => Some(UNUSED_TOKEN_SECRET.to_owned()),
+        Err(_) => None,
+    })
+    .map_err(|e| e.to_string())
 }
 
-async fn create_table(opts: &Options) -> Result<(), String> {
-    opts.reject_unknown(&["--table"])?;
-    let table = match opts.get("--table") {
-        Some(t) => t.to_owned(),
-        None => std::env::var("TABLE_NAME")
-            .map_err(|_| "--table is required (or set TABLE_NAME)".to_owned())?,
-    };
-    let sdk = sdk_config().await;
-    let client = stockroom::store::dynamodb::client(&sdk);
-    stockroom::store::dynamodb::create_table(&client, &table)
-        .await
-        .map_err(|e| chain(&e))?;
-    println!("table {table} ready");
+async fn setup_store(opts: &Options) -> Result<(), String> {
+    opts.reject_unknown(&[])?;
+    let config = store_config()?;
+    ensure_store_ready(&config).await.map_err(|e| chain(&e))?;
+    match &config.store {
+        StoreConfig::Memory => println!("STORE is memory: nothing to set up"),
+        StoreConfig::DynamoDb { table } => println!("DynamoDB table {table} ready"),
+        StoreConfig::MongoDb { database, .. } => println!("MongoDB database {database} ready"),
+    }
     Ok(())
 }
 
@@ -220,7 +221,7 @@ async fn create_queue(opts: &Options) -> Result<(), String> {
             .map_err(|e| format!("--max-receives {raw:?}: {e}"))?,
         None => 5,
     };
-    let sdk = sdk_config().await;
+    let sdk = stockroom::wiring::aws_config().await;
     let client = stockroom::queue::sqs::client(&sdk);
     let url = stockroom::queue::sqs::create_queue_with_dlq(&client, name, max_receives)
         .await
@@ -232,7 +233,7 @@ async fn create_queue(opts: &Options) -> Result<(), String> {
 async fn create_sender_identity(opts: &Options) -> Result<(), String> {
     opts.reject_unknown(&["--email"])?;
     let email = opts.required("--email")?;
-    let sdk = sdk_config().await;
+    let sdk = stockroom::wiring::aws_config().await;
     let client = stockroom::mail::ses::client(&sdk);
     stockroom::mail::ses::create_sender_identity(&client, email)
         .await
