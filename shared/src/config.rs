@@ -253,7 +253,12 @@ impl Config {
                     .ok()
                     .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
                     .map(Duration::from_secs_f64)
-                    .ok_or_else(|| ConfigError::new("STORE_TIMEOUT_SECONDS", format!("expected seconds, got {raw:?}")))?,
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "STORE_TIMEOUT_SECONDS",
+                            format!("expected seconds, got {raw:?}"),
+                        )
+                    })?,
             ),
             None => None,
         };

@@ -55,7 +55,8 @@ pub async fn aws_config() -> aws_config::SdkConfig {
 #[cfg(feature = "dynamodb")]
 fn dynamo_client(sdk: &aws_config::SdkConfig, config: &Config) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-    let mut builder = crate::store::dynamodb::configure(aws_sdk_dynamodb::config::Builder::from(sdk));
+    let mut builder =
+        crate::store::dynamodb::configure(aws_sdk_dynamodb::config::Builder::from(sdk));
     if let Some(attempt) = config.store_timeout {
         builder = builder.timeout_config(
             TimeoutConfig::builder()
@@ -65,7 +66,9 @@ fn dynamo_client(sdk: &aws_config::SdkConfig, config: &Config) -> aws_sdk_dynamo
                 .build(),
         );
     }
-    aws_sdk_dynamodb::Client::from_conf(builder.build())
+    let conf = builder.build();
+    tracing::debug!(timeouts = ?conf.timeout_config(), "DynamoDB client");
+    aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
 /// Builds the store named by the configuration.
@@ -74,10 +77,10 @@ pub async fn build_store(config: &Config) -> Result<Arc<dyn Store>, StartupError
         StoreConfig::Memory => Ok(Arc::new(MemoryStore::new())),
         #[cfg(feature = "dynamodb")]
         StoreConfig::DynamoDb { table } => {
-            use crate::store::dynamodb::{self, DynamoStore};
+            use crate::store::dynamodb::DynamoStore;
             let sdk = aws_config().await;
             Ok(Arc::new(DynamoStore::new(
-                dynamodb::client(&sdk),
+                dynamo_client(&sdk, config),
                 table.clone(),
             )))
         }
@@ -85,10 +88,18 @@ pub async fn build_store(config: &Config) -> Result<Arc<dyn Store>, StartupError
         StoreConfig::DynamoDb { .. } => Err(StartupError::NotBuilt("dynamodb")),
         #[cfg(feature = "mongodb")]
         StoreConfig::MongoDb { uri, database } => {
-            use crate::store::mongodb::MongoStore;
-            let store = MongoStore::connect(uri.expose(), database)
+            use crate::store::mongodb::{MongoStore, TransactionRetry};
+            let mut store = MongoStore::connect(uri.expose(), database)
                 .await
                 .map_err(|e| StartupError::Store(Box::new(e)))?;
+            if let Some(timeout) = config.store_timeout {
+                // A longer budget for write-conflict retries on a hot SKU.
+                store = store.with_transaction_retry(TransactionRetry {
+                    max_attempts: 10_000,
+                    max_elapsed: timeout * 3,
+                    ..TransactionRetry::default()
+                });
+            }
             Ok(Arc::new(store))
         }
         #[cfg(not(feature = "mongodb"))]

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use stockroom::app::App;
 use stockroom::wiring::{Needs, build_app, ensure_store_ready};
 use stockroom_dev_server::config::DevConfig;
 use stockroom_dev_server::{DevServer, seed, serve};
@@ -28,32 +29,19 @@ impl Running {
 
     /// Like `start`, with some settings overridden (e.g. `FULFILLMENT_MODE`).
     pub async fn start_with(overrides: &[(&str, &str)]) -> Running {
-        let overrides: Vec<(String, String)> = overrides
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let dev = DevConfig::from_lookup(|name| {
-            if let Some((_, v)) = overrides.iter().find(|(k, _)| k == name) {
-                return Some(v.clone());
-            }
-            match name {
-                "SEED" => Some("false".into()),
-                "LOG_FORMAT" => Some("text".into()),
-                // Fast redelivery and no timers: tests run jobs explicitly.
-                "DEV_QUEUE_VISIBILITY_SECONDS" => Some("0.2".into()),
-                "STOCK_CHECK_INTERVAL_SECONDS" | "ORDER_RECOVERY_INTERVAL_SECONDS" => {
-                    Some("0".into())
-                }
-                other => std::env::var(other).ok(),
-            }
-        })
-        .expect("dev config");
+        let dev = dev_config(overrides);
         // Once per test binary: the table (or indexes) for every test.
         static READY: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
         READY
             .get_or_init(|| async { ensure_store_ready(&dev.config).await.expect("store ready") })
             .await;
         let app = build_app(&dev.config, Needs::NOTHING).await.expect("app");
+        Self::start_app(app, dev).await
+    }
+
+    /// A dev server around an app the test built itself (e.g. on a store
+    /// reached through a proxy).
+    pub async fn start_app(app: App, dev: DevConfig) -> Running {
         seed::admin(&app, &dev.admin_username, &dev.admin_password)
             .await
             .expect("admin");
@@ -70,7 +58,7 @@ impl Running {
         });
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(600)
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_secs(300))
             .build()
             .unwrap();
         let mut running = Running {
@@ -85,7 +73,32 @@ impl Running {
             .await;
         running
     }
+}
 
+/// The dev server configuration from the environment, with test defaults
+/// and `overrides`.
+pub fn dev_config(overrides: &[(&str, &str)]) -> DevConfig {
+    let overrides: Vec<(String, String)> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    DevConfig::from_lookup(|name| {
+        if let Some((_, v)) = overrides.iter().find(|(k, _)| k == name) {
+            return Some(v.clone());
+        }
+        match name {
+            "SEED" => Some("false".into()),
+            "LOG_FORMAT" => Some("text".into()),
+            // Fast redelivery and no timers: tests run jobs explicitly.
+            "DEV_QUEUE_VISIBILITY_SECONDS" => Some("0.2".into()),
+            "STOCK_CHECK_INTERVAL_SECONDS" | "ORDER_RECOVERY_INTERVAL_SECONDS" => Some("0".into()),
+            other => std::env::var(other).ok(),
+        }
+    })
+    .expect("dev config")
+}
+
+impl Running {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -18,7 +18,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    /// Boxed: errors travel through every `Result` of the HTTP layer and
+    /// should stay small.
+    pub details: Option<Box<Value>>,
     /// Extra response headers (e.g. `Allow`, `Retry-After`).
     pub headers: Vec<(&'static str, String)>,
 }
@@ -53,7 +55,7 @@ impl ApiError {
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -107,7 +109,7 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message.clone(),
-                details: self.details.clone(),
+                details: self.details.as_deref().cloned(),
             },
         }
     }
@@ -140,7 +142,7 @@ impl From<AppError> for ApiError {
                 message,
                 details,
             } => ApiError {
-                details,
+                details: details.map(Box::new),
                 ..ApiError::bad_request(code, message)
             },
             AppError::Unauthorized { code, message } => ApiError::unauthorized(code, message),
@@ -151,7 +153,7 @@ impl From<AppError> for ApiError {
                 message,
                 details,
             } => ApiError {
-                details,
+                details: details.map(Box::new),
                 ..ApiError::new(StatusCode::CONFLICT, code, message)
             },
             AppError::Unprocessable {
@@ -159,7 +161,7 @@ impl From<AppError> for ApiError {
                 message,
                 details,
             } => ApiError {
-                details,
+                details: details.map(Box::new),
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             },
             AppError::Store(e) => e.into(),

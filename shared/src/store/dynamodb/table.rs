@@ -144,9 +144,7 @@ pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
             // Another caller enabled it between our describe and update.
             Err(err)
                 if err.code() == Some("ValidationException")
-                    && err
-                        .message()
-                        .is_some_and(|m| m.contains("already enabled")) => {}
+                    && err.message().is_some_and(|m| m.contains("already enabled")) => {}
             Err(err) if err.code() == Some("UnknownOperationException") => {
                 tracing::warn!(
                     table = name,

@@ -43,15 +43,23 @@ impl State {
         if !not_buyable.is_empty() {
             return Err(PlaceOrderError::NotBuyable(not_buyable));
         }
-        let shortages: Vec<Shortage> = order
-            .items
-            .iter()
-            .filter_map(|line| {
-                let available = self.listings.get(&line.sku)?.available;
-                available.take(line.quantity).is_none().then(|| Shortage {
-                    sku: line.sku.clone(),
-                    requested: line.quantity.get(),
-                    available: available.get(),
+        // Sum per SKU first: the API refuses repeated SKUs, but the store
+        // must not oversell if a caller sends them anyway.
+        let mut wanted: Vec<(&Sku, u32)> = Vec::new();
+        for line in &order.items {
+            match wanted.iter_mut().find(|(sku, _)| *sku == &line.sku) {
+                Some((_, total)) => *total = total.saturating_add(line.quantity.get()),
+                None => wanted.push((&line.sku, line.quantity.get())),
+            }
+        }
+        let shortages: Vec<Shortage> = wanted
+            .into_iter()
+            .filter_map(|(sku, requested)| {
+                let available = self.listings.get(sku)?.available.get();
+                (available < i64::from(requested)).then(|| Shortage {
+                    sku: sku.clone(),
+                    requested,
+                    available,
                 })
             })
             .collect();

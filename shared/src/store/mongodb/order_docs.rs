@@ -184,6 +184,10 @@ mod tests {
                     tracking_number: None,
                     estimated_arrival: None,
                 }],
+                last_event: Some(EventStamp {
+                    event_time: Utc::now(),
+                    notification_id: "s1".into(),
+                }),
             }],
             returns: vec![],
             last_event: EventStamp {
