@@ -12,9 +12,7 @@ use serde_json::{Value, json};
 use stockroom::app::App;
 use stockroom::auth::{Principal, TokenKeys};
 use stockroom::config::{AuthConfig, Secret, Settings};
-use stockroom::domain::{
-    CustomerId, ListingDraft, ListingStatus, Price, Role, Sku, Stock, Title,
-};
+use stockroom::domain::{CustomerId, ListingDraft, ListingStatus, Price, Role, Sku, Stock, Title};
 use stockroom::http::{ALL_GROUPS, handle};
 use stockroom::store::MemoryStore;
 
@@ -83,14 +81,20 @@ fn benches(c: &mut Criterion) {
     let three_lines = r#"{"items":[{"sku":"SKU-0001","quantity":1},{"sku":"SKU-0002","quantity":2},{"sku":"SKU-0003","quantity":1}]}"#;
 
     let mut group = c.benchmark_group("handlers");
-    for (name, body) in [("post_orders_1_line", one_line), ("post_orders_3_lines", three_lines)] {
+    for (name, body) in [
+        ("post_orders_1_line", one_line),
+        ("post_orders_3_lines", three_lines),
+    ] {
         let template = event(PLACE, &customer, Some(body)).to_string();
         let mut n = 0u64;
         group.bench_function(name, |b| {
             b.iter(|| {
                 // A fresh Idempotency-Key each time: every call places an order.
                 n += 1;
-                let raw = template.replace("3f0c9a52-8d1e-4a7b-9c55-0e2d6f4b1a77", &format!("bench-{n}"));
+                let raw = template.replace(
+                    "3f0c9a52-8d1e-4a7b-9c55-0e2d6f4b1a77",
+                    &format!("bench-{n}"),
+                );
                 let request = lambda_http::request::from_str(&raw).unwrap();
                 let response = runtime.block_on(handle(&app, ALL_GROUPS, request));
                 assert_eq!(response.status(), 201);
