@@ -236,6 +236,9 @@ def run(env):
     status, body, _ = env.http("admin-api", "admin-api/put-supplier.json",
                                "put-supplier-as-customer", alice)
     check(status == 403, "a customer cannot write suppliers", status, body)
+    status, body, _ = env.http("admin-api", "admin-api/get-supplier.json", "get-supplier", admin)
+    check(status == 200 and body["supplier_id"] == "acme" and body["rating"] == 4,
+          "GET /suppliers/acme", status, body)
     status, body, _ = env.http("admin-api", "admin-api/list-suppliers.json", "list-suppliers", admin)
     check(status == 200 and {s["supplier_id"] for s in body["items"]} == {"acme", "budget"},
           "GET /suppliers lists both", status, body)
@@ -337,6 +340,11 @@ def run(env):
                                path=f"/orders/{order_id}")
     check(body["status"] == "COMPLETED", "the processed order is COMPLETED (FULFILLMENT_MODE=self)",
           body)
+    status, body, _ = env.http("admin-api", "admin-api/order-metrics.json", "order-metrics", admin,
+                               path=f"/metrics/orders/{order_id}")
+    check(status == 200 and body["order_id"] == order_id and body["status"] == "COMPLETED"
+          and isinstance(body["processing_seconds"], (int, float)) and body["processing_seconds"] >= 0,
+          "GET /metrics/orders/{id}: the order's processing time", status, body)
 
     # ----------------------------------------------- listing-notifications
     answer = env.invoke("listing-notifications",
@@ -453,6 +461,34 @@ def run(env):
     check(sorted(r["sku"] for r in body["items"]) == ["BOWL-SLATE", "VASE-TEAL"],
           "both reorders are SENT", body)
 
+    vase_id = by_sku["VASE-TEAL"]["reorder_id"]
+    status, body, _ = env.http("admin-api", "admin-api/receive-reorder.json", "receive-reorder",
+                               admin, path=f"/reorders/{vase_id}/receive")
+    check(status == 200 and body["status"] == "RECEIVED", "receive: RECEIVED", status, body)
+    check(stock("VASE-TEAL", "get-after-receive")["available"] == 41,
+          "receiving 40 took VASE-TEAL from 1 to 41")
+    status, body, _ = env.http("admin-api", "admin-api/receive-reorder.json", "receive-again",
+                               admin, path=f"/reorders/{vase_id}/receive")
+    check(status == 409 and stock("VASE-TEAL", "get-after-receive-again")["available"] == 41,
+          "receiving the same reorder again is 409 and adds nothing", status, body)
+
+    status, body, _ = env.http("listings-api", "listings-api/put-listing.json", "put-TRAY-JUTE",
+                               admin, path="/listings/TRAY-JUTE",
+                               body=listing_body("Jute tray", 0, 3, "budget"))
+    check(status == 201, "PUT /listings/TRAY-JUTE, out of stock, from the subpar supplier",
+          status, body)
+    summary = env.invoke("stock-check", env.fixture("stock-check/scheduled.json"), "again")
+    check(summary.get("failed") == 0 and summary.get("acted") == 1,
+          "the second stock check raises TRAY-JUTE's reorder only (BOWL-SLATE's is still open)",
+          summary)
+    status, body, _ = env.http("admin-api", "admin-api/list-reorders.json", "list-tray", admin)
+    tray = [r for r in body["items"] if r["sku"] == "TRAY-JUTE"]
+    check(len(tray) == 1, "TRAY-JUTE's reorder waits for approval", status, body)
+    status, body, _ = env.http("admin-api", "admin-api/reject-reorder.json", "reject-reorder",
+                               admin, path=f"/reorders/{tray[0]['reorder_id']}/reject")
+    check(status == 200 and body["status"] == "REJECTED", "reject: REJECTED", status, body)
+    check(env.receive_all("reorders") == [], "a rejected reorder is never published")
+
     # ------------------------------------------------------ order-recovery
     status, third, _ = env.http("orders-api", "orders-api/place-order.json", "place-third",
                                 alice, body={"items": [{"sku": "NOTE-A5", "quantity": 1}]},
@@ -472,8 +508,12 @@ def run(env):
                                   "demand-forecast")):
         summary = env.invoke("demand-forecast", env.fixture("demand-forecast/scheduled.json"),
                              "scheduled")
-        check(summary.get("job") == "demand-forecast" and summary.get("failed") == 0,
-              "demand-forecast ran", summary)
+        check(summary.get("job") == "demand-forecast" and summary.get("failed") == 0
+              and summary.get("examined", 0) >= 1, "demand-forecast ran", summary)
+        status, body, _ = env.http("admin-api", "admin-api/forecast.json", "forecast", admin)
+        check(status == 200 and body["sku"] == "MUG-BLUE"
+              and len(body["daily"]) == body["horizon_days"] and body["reorder_point"] >= 0,
+              "GET /forecasts/MUG-BLUE: the forecast the job wrote", status, body)
     else:
         USED.add("demand-forecast/scheduled.json")
         print("invoke-all: demand-forecast has no crate in functions/ yet: not invoked",
