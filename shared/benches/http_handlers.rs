@@ -93,7 +93,7 @@ fn benches(c: &mut Criterion) {
                 n += 1;
                 let raw = template.replace(
                     "3f0c9a52-8d1e-4a7b-9c55-0e2d6f4b1a77",
-                    &format!("bench-{n}"),
+                    &format!("bench-{name}-{n}"),
                 );
                 let request = lambda_http::request::from_str(&raw).unwrap();
                 let response = runtime.block_on(handle(&app, ALL_GROUPS, request));
