@@ -1,7 +1,37 @@
-//! Stockroom library crate (work in progress).
+//! Stockroom: the library behind every Lambda function, the dev server and
+//! the tools. Ports and adapters: the domain knows nothing of AWS or HTTP,
+//! the use cases talk to small traits, and each entry point is a thin shell.
+//!
+//! A request or message travels through these modules, outside in:
+//!
+//! * [`lambda`]: the entry points. A function's `main` is one call to
+//!   [`lambda::run_http`], [`lambda::run_sqs`] or [`lambda::run_job`], which
+//!   reads [`config`] once, builds the [`app::App`] through [`wiring`] and
+//!   serves events until the process is frozen.
+//! * [`http`]: API Gateway (payload 2.0) requests: the route table, bearer
+//!   authentication ([`auth`]), request parsing, the one `ApiError` to
+//!   response mapping, and the OpenAPI document. [`views`] are the JSON
+//!   shapes answered.
+//! * [`consumers`]: SQS batches (orders, SP-API notifications, reorders),
+//!   reporting partial batch failures; [`notifications`] parses and applies
+//!   the SP-API payloads; [`messages`] are the queue message bodies.
+//! * [`jobs`]: scheduled work: stock checks, order recovery, demand
+//!   forecasts ([`forecast`] holds the pure forecasting methods).
+//! * [`app`]: the use cases (place and cancel orders, adjust stock, raise,
+//!   approve and mail reorders), on [`domain`] types that cannot hold
+//!   invalid values.
+//! * [`ports`]: the traits the use cases need: stores, a queue publisher, a
+//!   mailer. Adapters live in [`store`] (memory, DynamoDB, MongoDB, and the
+//!   contract suite they all pass), [`queue`] (SQS and an in-process
+//!   stand-in) and [`mail`] (SES v2 and an outbox).
+//! * [`telemetry`]: structured logs; errors are logged once, at the edge,
+//!   with their cause chain. [`aws`]: the SDK configuration, shaped for
+//!   cold starts.
 
 pub mod app;
 pub mod auth;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod config;
 pub mod consumers;
 pub mod domain;

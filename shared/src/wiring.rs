@@ -1,8 +1,10 @@
 //! Building the [`App`] from [`Config`]: one store, one queue publisher and
 //! one mailer per process, created once per cold start and shared by every
-//! invocation. Nothing here makes a network call: AWS clients and the
-//! MongoDB driver connect lazily on first use, so a cold start costs no
-//! round trip.
+//! invocation. Nothing here waits on the network: AWS clients connect (and
+//! load their TLS roots, see [`crate::aws`]) on first use, and the MongoDB
+//! driver starts monitoring the deployment in the background when its
+//! client is created, which the cold start does not wait for (it warms the
+//! connection for the first invocation).
 
 use std::sync::Arc;
 
@@ -45,9 +47,22 @@ impl Needs {
 /// environment; credentials are resolved lazily, on the first call.
 #[cfg(feature = "aws")]
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await
+    crate::aws::load().await
+}
+
+/// The SDK configuration, loaded at most once per cold start and shared by
+/// every AWS client of the process (store, publisher, mailer).
+#[derive(Default)]
+struct Sdk {
+    #[cfg(feature = "aws")]
+    config: tokio::sync::OnceCell<aws_config::SdkConfig>,
+}
+
+impl Sdk {
+    #[cfg(feature = "aws")]
+    async fn get(&self) -> &aws_config::SdkConfig {
+        self.config.get_or_init(aws_config).await
+    }
 }
 
 /// The DynamoDB client with the adapter's retry and timeout policy, and
@@ -73,14 +88,17 @@ fn dynamo_client(sdk: &aws_config::SdkConfig, config: &Config) -> aws_sdk_dynamo
 
 /// Builds the store named by the configuration.
 pub async fn build_store(config: &Config) -> Result<Arc<dyn Store>, StartupError> {
+    build_store_with(config, &Sdk::default()).await
+}
+
+async fn build_store_with(config: &Config, sdk: &Sdk) -> Result<Arc<dyn Store>, StartupError> {
     match &config.store {
         StoreConfig::Memory => Ok(Arc::new(MemoryStore::new())),
         #[cfg(feature = "dynamodb")]
         StoreConfig::DynamoDb { table } => {
             use crate::store::dynamodb::DynamoStore;
-            let sdk = aws_config().await;
             Ok(Arc::new(DynamoStore::new(
-                dynamo_client(&sdk, config),
+                dynamo_client(sdk.get().await, config),
                 table.clone(),
             )))
         }
@@ -164,46 +182,59 @@ fn queue_url(config: &Config, queue: QueueName) -> Result<String, ConfigError> {
 /// Builds the app for a Lambda function: the configured store, an SQS
 /// publisher for the queues it publishes to, and the SES mailer if it mails.
 pub async fn build_app(config: &Config, needs: Needs) -> Result<App, StartupError> {
-    let store = build_store(config).await?;
+    let sdk = Sdk::default();
+    let store = build_store_with(config, &sdk).await?;
     let mut app = App::new(store, TokenKeys::new(&config.auth), config.settings.clone());
     if !needs.publishes.is_empty() {
         let mut urls = Vec::new();
         for queue in needs.publishes {
             urls.push((*queue, queue_url(config, *queue)?));
         }
-        app = with_sqs(app, urls).await?;
+        app = with_sqs(app, urls, &sdk).await?;
     }
     if needs.mailer {
         let sender = config.require_sender_email()?.to_owned();
-        app = with_ses(app, sender).await?;
+        app = with_ses(app, sender, &sdk).await?;
     }
     Ok(app)
 }
 
 #[cfg(feature = "sqs")]
-async fn with_sqs(app: App, urls: Vec<(QueueName, String)>) -> Result<App, StartupError> {
+async fn with_sqs(
+    app: App,
+    urls: Vec<(QueueName, String)>,
+    sdk: &Sdk,
+) -> Result<App, StartupError> {
     use crate::queue::sqs::{self, QueueUrls, SqsPublisher};
-    let sdk = aws_config().await;
     let urls = urls
         .into_iter()
         .fold(QueueUrls::new(), |acc, (queue, url)| acc.with(queue, url));
-    Ok(app.with_publisher(Arc::new(SqsPublisher::new(sqs::client(&sdk), urls))))
+    Ok(app.with_publisher(Arc::new(SqsPublisher::new(
+        sqs::client(sdk.get().await),
+        urls,
+    ))))
 }
 
 #[cfg(not(feature = "sqs"))]
-async fn with_sqs(_app: App, _urls: Vec<(QueueName, String)>) -> Result<App, StartupError> {
+async fn with_sqs(
+    _app: App,
+    _urls: Vec<(QueueName, String)>,
+    _sdk: &Sdk,
+) -> Result<App, StartupError> {
     Err(StartupError::NotBuilt("sqs"))
 }
 
 #[cfg(feature = "ses")]
-async fn with_ses(app: App, sender: String) -> Result<App, StartupError> {
+async fn with_ses(app: App, sender: String, sdk: &Sdk) -> Result<App, StartupError> {
     use crate::mail::ses::{self, SesMailer};
-    let sdk = aws_config().await;
-    Ok(app.with_mailer(Arc::new(SesMailer::new(ses::client(&sdk), sender))))
+    Ok(app.with_mailer(Arc::new(SesMailer::new(
+        ses::client(sdk.get().await),
+        sender,
+    ))))
 }
 
 #[cfg(not(feature = "ses"))]
-async fn with_ses(_app: App, _sender: String) -> Result<App, StartupError> {
+async fn with_ses(_app: App, _sender: String, _sdk: &Sdk) -> Result<App, StartupError> {
     Err(StartupError::NotBuilt("ses"))
 }
 
