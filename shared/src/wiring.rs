@@ -92,6 +92,8 @@ pub async fn build_store(config: &Config) -> Result<Arc<dyn Store>, StartupError
 }
 
 async fn build_store_with(config: &Config, sdk: &Sdk) -> Result<Arc<dyn Store>, StartupError> {
+    #[cfg(not(feature = "dynamodb"))]
+    let _ = sdk; // only the DynamoDB store is an AWS client
     match &config.store {
         StoreConfig::Memory => Ok(Arc::new(MemoryStore::new())),
         #[cfg(feature = "dynamodb")]
