@@ -42,14 +42,6 @@ impl Needs {
     };
 }
 
-/// The shared AWS SDK configuration, loaded once. Region, credentials and
-/// endpoints (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`) come from the
-/// environment; credentials are resolved lazily, on the first call.
-#[cfg(feature = "aws")]
-pub async fn aws_config() -> aws_config::SdkConfig {
-    crate::aws::load().await
-}
-
 /// The SDK configuration, loaded at most once per cold start and shared by
 /// every AWS client of the process (store, publisher, mailer).
 #[derive(Default)]
@@ -61,7 +53,7 @@ struct Sdk {
 impl Sdk {
     #[cfg(feature = "aws")]
     async fn get(&self) -> &aws_config::SdkConfig {
-        self.config.get_or_init(aws_config).await
+        self.config.get_or_init(crate::aws::load).await
     }
 }
 
@@ -138,7 +130,7 @@ pub async fn ensure_store_ready(config: &Config) -> Result<(), StartupError> {
         #[cfg(feature = "dynamodb")]
         StoreConfig::DynamoDb { table } => {
             use crate::store::dynamodb;
-            let sdk = aws_config().await;
+            let sdk = crate::aws::load().await;
             dynamodb::create_table(&dynamo_client(&sdk, config), table)
                 .await
                 .map_err(|e| StartupError::Store(Box::new(e)))

@@ -221,7 +221,7 @@ async fn create_queue(opts: &Options) -> Result<(), String> {
             .map_err(|e| format!("--max-receives {raw:?}: {e}"))?,
         None => 5,
     };
-    let sdk = stockroom::wiring::aws_config().await;
+    let sdk = stockroom::aws::load().await;
     let client = stockroom::queue::sqs::client(&sdk);
     let url = stockroom::queue::sqs::create_queue_with_dlq(&client, name, max_receives)
         .await
@@ -233,7 +233,7 @@ async fn create_queue(opts: &Options) -> Result<(), String> {
 async fn create_sender_identity(opts: &Options) -> Result<(), String> {
     opts.reject_unknown(&["--email"])?;
     let email = opts.required("--email")?;
-    let sdk = stockroom::wiring::aws_config().await;
+    let sdk = stockroom::aws::load().await;
     let client = stockroom::mail::ses::client(&sdk);
     stockroom::mail::ses::create_sender_identity(&client, email)
         .await
