@@ -10,16 +10,9 @@ use std::time::Duration;
 use common::{Running, unique_sku};
 use serde_json::{Value, json};
 
+/// `GET path` as the admin.
 async fn get(server: &Running, path: &str) -> Value {
-    let reply = server
-        .client
-        .get(server.url(path))
-        .bearer_auth(&server.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert!(reply.status().is_success(), "{path}: {}", reply.status());
-    reply.json().await.unwrap()
+    server.get_json(path, &server.admin_token).await
 }
 
 async fn post(server: &Running, path: &str, body: Option<String>) -> (u16, Value) {
@@ -54,10 +47,10 @@ async fn eventually(server: &Running, path: &str, done: impl Fn(&Value) -> bool)
 
 async fn place(server: &Running, token: &str, sku: &str, quantity: u32) -> String {
     let reply = server
-        .client
-        .post(server.url("/orders"))
-        .bearer_auth(token)
-        .json(&json!({ "items": [{ "sku": sku, "quantity": quantity }] }))
+        .post_order(
+            token,
+            &json!({ "items": [{ "sku": sku, "quantity": quantity }] }),
+        )
         .send()
         .await
         .unwrap();

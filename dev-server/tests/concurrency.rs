@@ -27,10 +27,7 @@ async fn five_hundred_racing_orders_sell_exactly_the_stock() {
         let sku = sku.clone();
         async move {
             let reply = server
-                .client
-                .post(server.url("/orders"))
-                .bearer_auth(token)
-                .json(&json!({ "items": [{ "sku": sku, "quantity": 1 }] }))
+                .post_order(&token, &json!({ "items": [{ "sku": sku, "quantity": 1 }] }))
                 .send()
                 .await
                 .unwrap();
@@ -77,10 +74,7 @@ async fn racing_multi_line_orders_never_reserve_part_of_an_order() {
             .collect();
         async move {
             let reply = server
-                .client
-                .post(server.url("/orders"))
-                .bearer_auth(token)
-                .json(&json!({ "items": items }))
+                .post_order(&token, &json!({ "items": items }))
                 .send()
                 .await
                 .unwrap();
@@ -125,11 +119,8 @@ async fn twenty_concurrent_retries_of_one_key_create_one_order() {
         let (token, key, body) = (token.clone(), key.clone(), body.clone());
         async move {
             let reply = server
-                .client
-                .post(server.url("/orders"))
-                .bearer_auth(token)
+                .post_order(&token, &body)
                 .header("Idempotency-Key", key)
-                .json(&body)
                 .send()
                 .await
                 .unwrap();
@@ -150,11 +141,8 @@ async fn twenty_concurrent_retries_of_one_key_create_one_order() {
     assert_eq!(server.available(&sku).await, 98, "reserved once");
 
     let other_body = server
-        .client
-        .post(server.url("/orders"))
-        .bearer_auth(&token)
+        .post_order(&token, &json!({ "items": [{ "sku": sku, "quantity": 3 }] }))
         .header("Idempotency-Key", &key)
-        .json(&json!({ "items": [{ "sku": sku, "quantity": 3 }] }))
         .send()
         .await
         .unwrap();
@@ -174,10 +162,7 @@ async fn concurrent_cancels_release_stock_once() {
     let token = server.customer().await;
     for _ in 0..5 {
         let placed: Value = server
-            .client
-            .post(server.url("/orders"))
-            .bearer_auth(&token)
-            .json(&json!({ "items": [{ "sku": sku, "quantity": 4 }] }))
+            .post_order(&token, &json!({ "items": [{ "sku": sku, "quantity": 4 }] }))
             .send()
             .await
             .unwrap()

@@ -126,10 +126,7 @@ async fn store_through_proxy() -> (Arc<dyn Store>, Proxy) {
 
 async fn order(server: &Running, token: &str, sku: &str) -> (u16, Option<String>, Value) {
     let reply = server
-        .client
-        .post(server.url("/orders"))
-        .bearer_auth(token)
-        .json(&json!({ "items": [{ "sku": sku, "quantity": 1 }] }))
+        .post_order(token, &json!({ "items": [{ "sku": sku, "quantity": 1 }] }))
         .send()
         .await
         .unwrap();
@@ -212,20 +209,11 @@ async fn an_outage_gives_503s_and_no_partial_orders_then_recovers() {
     let mut stored = 0;
     let mut cursor: Option<String> = None;
     loop {
-        let mut url = server.url("/orders?limit=100");
+        let mut path = "/orders?limit=100".to_owned();
         if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
+            path.push_str(&format!("&cursor={c}"));
         }
-        let page: Value = server
-            .client
-            .get(url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = server.get_json(&path, &token).await;
         stored += page["items"].as_array().unwrap().len() as i64;
         cursor = page["next_cursor"].as_str().map(str::to_owned);
         if cursor.is_none() {

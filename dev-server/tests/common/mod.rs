@@ -151,17 +151,33 @@ impl Running {
     }
 
     pub async fn available(&self, sku: &str) -> i64 {
-        let body: Value = self
+        let listing = self
+            .get_json(&format!("/listings/{sku}"), &self.admin_token)
+            .await;
+        listing["available"].as_i64().unwrap()
+    }
+
+    /// `GET path` as the holder of `token`; the answer must be a success,
+    /// and its JSON body is returned.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let reply = self
             .client
-            .get(self.url(&format!("/listings/{sku}")))
-            .bearer_auth(&self.admin_token)
+            .get(self.url(path))
+            .bearer_auth(token)
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
-        body["available"].as_i64().unwrap()
+        assert!(reply.status().is_success(), "{path}: {}", reply.status());
+        reply.json().await.unwrap()
+    }
+
+    /// `POST /orders` with `body` as the holder of `token`, ready for more
+    /// headers (an `Idempotency-Key`) and `.send()`.
+    pub fn post_order(&self, token: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url("/orders"))
+            .bearer_auth(token)
+            .json(body)
     }
 
     pub async fn stop(mut self) {
