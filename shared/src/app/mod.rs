@@ -3,10 +3,15 @@
 //! only; `crate::http` and `crate::consumers` translate at the edges.
 
 mod accounts;
+pub mod analytics;
 mod error;
+pub mod forecasts;
 mod listings;
+pub mod notifications;
 pub mod orders;
-pub mod reorders;
+pub mod procurement;
+
+pub use procurement::reorders;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use chrono::Duration;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{App, AppError};
+use crate::app::{App, AppError};
 use crate::auth::Principal;
 use crate::domain::{
     IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus, Sku,

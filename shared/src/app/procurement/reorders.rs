@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{App, AppError};
+use crate::app::{App, AppError};
 use crate::domain::{Listing, Reorder, ReorderId, ReorderReason, ReorderStatus, Sku, Supplier};
 use crate::messages::ReorderQueued;
 use crate::ports::{CreateReorderError, Email, MailError, QueueName, ReorderUpdate, UpdateError};

@@ -1,0 +1,2 @@
+//! Reporting on orders: counts by status, processing times and order
+//! totals over a date range.

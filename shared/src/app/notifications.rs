@@ -1,0 +1,2 @@
+//! Applying Amazon SP-API notifications (listing status and quantity,
+//! fulfilment order status) to listings and orders.

@@ -1,0 +1,3 @@
+//! Procurement: suppliers and the reorders raised against them.
+
+pub mod reorders;
