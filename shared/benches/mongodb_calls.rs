@@ -111,9 +111,7 @@ fn record(order: &Order) -> BenchResult<IdempotencyRecord> {
         customer_id: order.customer_id,
         key: IdempotencyKey::parse(&format!("bench-{}", order.order_id))?,
         request_hash: "hash".into(),
-        order_id: order.order_id,
-        status_code: 201,
-        response_body: "{}".into(),
+        order: order.clone(),
         created_at: order.created_at,
         expires_at: order.created_at + chrono::Duration::hours(24),
     })

@@ -6,7 +6,7 @@ mod support;
 
 use std::sync::Arc;
 
-use stockroom::app::{AppError, reorders};
+use stockroom::app::{AppError, Conflict, reorders};
 use stockroom::consumers;
 use stockroom::domain::{Rating, ReorderStatus, Sku, Supplier, SupplierEmail, SupplierId};
 use stockroom::jobs::stock_check;
@@ -154,10 +154,7 @@ async fn a_subpar_suppliers_reorder_waits_for_approval() {
     let again = reorders::approve(&w.app, reorder.reorder_id).await;
     assert!(matches!(
         again,
-        Err(AppError::Conflict {
-            code: "reorder_wrong_state",
-            ..
-        })
+        Err(AppError::Conflict(Conflict::ReorderWrongState { .. }))
     ));
     deliver_reorders(&w).await;
     deliver_reorders(&w).await;

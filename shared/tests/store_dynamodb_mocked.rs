@@ -51,9 +51,7 @@ fn record(order: &Order) -> IdempotencyRecord {
         customer_id: order.customer_id,
         key: IdempotencyKey::parse("key-1").unwrap(),
         request_hash: "hash".into(),
-        order_id: order.order_id,
-        status_code: 201,
-        response_body: "{}".into(),
+        order: order.clone(),
         created_at: order.created_at,
         expires_at: order.created_at + Days::hours(24),
     }
@@ -76,15 +74,32 @@ fn record_as_stored(r: &IdempotencyRecord) -> HashMap<String, AttributeValue> {
         ("customer_id".into(), s(&r.customer_id.to_string())),
         ("key".into(), s(r.key.as_str())),
         ("request_hash".into(), s(&r.request_hash)),
-        ("order_id".into(), s(&r.order_id.to_string())),
         (
-            "status_code".into(),
-            AttributeValue::N(r.status_code.to_string()),
+            "order".into(),
+            attribute(serde_json::to_value(&r.order).unwrap()),
         ),
-        ("response_body".into(), s(&r.response_body)),
         ("created_at".into(), s(&r.created_at.to_rfc3339())),
         ("expires_at".into(), s(&r.expires_at.to_rfc3339())),
     ])
+}
+
+/// JSON as DynamoDB stores it: objects as maps, arrays as lists, numbers as `N`.
+fn attribute(value: serde_json::Value) -> AttributeValue {
+    use serde_json::Value;
+    match value {
+        Value::Null => AttributeValue::Null(true),
+        Value::Bool(b) => AttributeValue::Bool(b),
+        Value::Number(n) => AttributeValue::N(n.to_string()),
+        Value::String(v) => AttributeValue::S(v),
+        Value::Array(items) => AttributeValue::L(items.into_iter().map(attribute).collect()),
+        Value::Object(fields) => AttributeValue::M(
+            fields
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, attribute(v)))
+                .collect(),
+        ),
+    }
 }
 
 fn passed() -> CancellationReason {

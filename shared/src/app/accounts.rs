@@ -1,6 +1,6 @@
 //! Registration, sign-in and the admin bootstrap.
 
-use super::{App, AppError};
+use super::{App, AppError, Conflict, Resource, Unauthenticated};
 use crate::auth::{Password, Principal, hash_password, verify_password};
 use crate::domain::{Customer, CustomerId, PasswordHash, Role, Username};
 use crate::ports::CreateCustomerError;
@@ -35,10 +35,7 @@ async fn create(
     };
     match app.store.create_customer(&customer).await {
         Ok(()) => Ok(customer),
-        Err(CreateCustomerError::UsernameTaken) => Err(AppError::conflict(
-            "username_taken",
-            "that username is already registered",
-        )),
+        Err(CreateCustomerError::UsernameTaken) => Err(Conflict::UsernameTaken.into()),
         Err(CreateCustomerError::Store(e)) => Err(e.into()),
     }
 }
@@ -68,11 +65,11 @@ pub async fn ensure_admin(
     match create(app, username.clone(), password, Role::Admin).await {
         Ok(admin) => Ok(admin),
         // Created concurrently by another starter: fine.
-        Err(AppError::Conflict { .. }) => app
+        Err(AppError::Conflict(Conflict::UsernameTaken)) => app
             .store
             .get_customer_by_username(&username)
             .await?
-            .ok_or(AppError::NotFound("customer")),
+            .ok_or(AppError::NotFound(Resource::Customer)),
         Err(e) => Err(e),
     }
 }
@@ -87,10 +84,7 @@ pub async fn issue_token(
     username: &str,
     password: String,
 ) -> Result<IssuedToken, AppError> {
-    let invalid = || AppError::Unauthorized {
-        code: "invalid_credentials",
-        message: "the username or password is wrong".into(),
-    };
+    let invalid = || AppError::Unauthenticated(Unauthenticated::WrongCredentials);
     let account = match Username::parse(username) {
         Ok(name) => app.store.get_customer_by_username(&name).await?,
         Err(_) => None,

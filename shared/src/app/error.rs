@@ -1,42 +1,45 @@
-use serde_json::Value;
+//! Why a use case failed, in the domain's words.
+//!
+//! Every variant says what went wrong (which field, which resource, which
+//! kind of conflict) and carries the domain values that explain it (the
+//! shortages, the status an order is in). Nothing here knows about HTTP:
+//! `crate::http::error` alone turns these into status codes, error codes
+//! and JSON details, and consumers only ask [`AppError::is_transient`].
+//!
+//! The `Display` texts are the human-readable messages; the HTTP edge
+//! sends them as the error body's `message`.
+
+use std::fmt;
+
 use thiserror::Error;
 
-use crate::ports::{BoxError, StoreError};
+use crate::domain::{Currency, OrderStatus, ReorderStatus, Sku, SupplierId};
+use crate::ports::{BoxError, Shortage, StoreError};
 
-/// A use case's failure, independent of transport. `crate::http` maps it to
-/// a status and the error body; consumers map it to "retry" or "drop".
+/// A use case's failure, independent of transport.
 #[derive(Debug, Error)]
 pub enum AppError {
-    /// The input is malformed or out of range (400).
-    #[error("{message}")]
-    Invalid {
-        code: &'static str,
-        message: String,
-        details: Option<Value>,
-    },
-    #[error("missing or invalid credentials")]
-    Unauthorized { code: &'static str, message: String },
-    #[error("not allowed")]
-    Forbidden,
+    /// One input field is malformed or out of range.
+    #[error("{field}: {reason}")]
+    InvalidField { field: String, reason: String },
+    /// The caller could not be identified.
+    #[error("{0}")]
+    Unauthenticated(Unauthenticated),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(Forbidden),
+    /// The resource does not exist (or is not disclosed to this caller).
     #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The request conflicts with the current state (409).
-    #[error("{message}")]
-    Conflict {
-        code: &'static str,
-        message: String,
-        details: Option<Value>,
-    },
-    /// Well-formed but cannot be processed as asked (422).
-    #[error("{message}")]
-    Unprocessable {
-        code: &'static str,
-        message: String,
-        details: Option<Value>,
-    },
+    NotFound(Resource),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(Conflict),
+    /// Well-formed, but refused as asked.
+    #[error("{0}")]
+    Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A service other than the store (queue, mail) is down: retry later (503).
+    /// A service other than the store (queue, mail) is down: retry later.
     #[error("{service} is unavailable")]
     Unavailable {
         service: &'static str,
@@ -51,40 +54,142 @@ pub enum AppError {
     },
 }
 
+/// What was not found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Listing,
+    Order,
+    Reorder,
+    Supplier,
+    Customer,
+    Forecast,
+}
+
+impl Resource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Listing => "listing",
+            Resource::Order => "order",
+            Resource::Reorder => "reorder",
+            Resource::Supplier => "supplier",
+            Resource::Customer => "customer",
+            Resource::Forecast => "forecast",
+        }
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the caller is not identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Unauthenticated {
+    #[error("the username or password is wrong")]
+    WrongCredentials,
+    #[error("sign in and send Authorization: Bearer <token>")]
+    MissingToken,
+    #[error("the Authorization header must be Bearer <token>")]
+    NotBearer,
+    #[error("the token has expired; sign in again")]
+    TokenExpired,
+    #[error("the token is not valid")]
+    InvalidToken,
+}
+
+/// Why an identified caller is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Forbidden {
+    /// Admin-only work asked for by another account.
+    #[error("your account is not allowed to do this")]
+    NotAdmin,
+    /// Customer-only work (placing orders) asked for by another account.
+    #[error("only customer accounts can place orders")]
+    NotCustomer,
+}
+
+/// Which side of the stock range an adjustment would leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockLimit {
+    Zero,
+    Maximum,
+}
+
+impl StockLimit {
+    fn direction(self) -> &'static str {
+        match self {
+            StockLimit::Zero => "negative",
+            StockLimit::Maximum => "past the maximum",
+        }
+    }
+}
+
+/// The named kinds of conflict with the current state.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Conflict {
+    /// Some lines could not be reserved; nothing was.
+    #[error("not enough stock for {}", short_skus(.0))]
+    InsufficientStock(Vec<Shortage>),
+    #[error("the order is {} and can no longer be cancelled", .status.as_str())]
+    OrderNotCancellable { status: OrderStatus },
+    #[error("that username is already registered")]
+    UsernameTaken,
+    /// The reorder is in `status`, from which it cannot move to `wanted`.
+    #[error("the reorder is {} and cannot become {}", .status.as_str(), .wanted.as_str())]
+    ReorderWrongState {
+        status: ReorderStatus,
+        wanted: ReorderStatus,
+    },
+    /// A stock adjustment would leave the allowed range.
+    #[error("stock would go {} (available: {available})", .limit.direction())]
+    StockOutOfRange { limit: StockLimit, available: i64 },
+    /// The resource kept changing under a conditional update.
+    #[error("the {0} kept changing; try again")]
+    ConcurrentUpdate(Resource),
+}
+
+/// Well-formed requests refused as asked.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    /// An order names SKUs with no listing.
+    #[error("no such listing: {}", skus(.0))]
+    UnknownSkus(Vec<Sku>),
+    /// An order names listings that cannot be bought now (inactive, or
+    /// priced in another currency).
+    #[error("cannot be ordered now: {}", skus(.0))]
+    NotBuyable(Vec<Sku>),
+    /// An `Idempotency-Key` already used for a different request.
+    #[error("this Idempotency-Key was already used with a different request body")]
+    IdempotencyKeyReused,
+    /// A listing priced in another currency than the store's.
+    #[error("listings are priced in {store}")]
+    UnsupportedCurrency { store: Currency },
+    #[error("no such supplier: {0}")]
+    UnknownSupplier(SupplierId),
+    /// Goods received for a listing deleted since the reorder was raised.
+    #[error("the listing {0} no longer exists")]
+    ListingGone(Sku),
+}
+
+fn skus(skus: &[Sku]) -> String {
+    skus.iter().map(Sku::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn short_skus(shortages: &[Shortage]) -> String {
+    shortages
+        .iter()
+        .map(|s| s.sku.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl AppError {
-    pub fn invalid(message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            code: "validation_failed",
-            message: message.into(),
-            details: None,
-        }
-    }
-
-    pub fn invalid_field(field: &str, message: impl std::fmt::Display) -> Self {
-        AppError::Invalid {
-            code: "validation_failed",
-            message: format!("{field}: {message}"),
-            details: Some(serde_json::json!({ "field": field })),
-        }
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Conflict {
-            code,
-            message: message.into(),
-            details: None,
-        }
-    }
-
-    pub fn unprocessable(
-        code: &'static str,
-        message: impl Into<String>,
-        details: Option<Value>,
-    ) -> Self {
-        AppError::Unprocessable {
-            code,
-            message: message.into(),
-            details,
+    pub fn invalid_field(field: impl Into<String>, reason: impl fmt::Display) -> Self {
+        AppError::InvalidField {
+            field: field.into(),
+            reason: reason.to_string(),
         }
     }
 
@@ -102,5 +207,17 @@ impl AppError {
             AppError::Unavailable { .. } => true,
             _ => false,
         }
+    }
+}
+
+impl From<Conflict> for AppError {
+    fn from(c: Conflict) -> Self {
+        AppError::Conflict(c)
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        AppError::Refused(r)
     }
 }

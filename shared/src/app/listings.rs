@@ -1,13 +1,30 @@
-//! Admin writes to the catalogue.
+//! The catalogue: reading listings (anyone signed in) and the admin's
+//! writes (create or replace, delete, stock adjustments).
 
 use chrono::Utc;
 
-use super::{App, AppError};
+use super::{App, AppError, Conflict, Refusal, Resource, StockLimit};
 use crate::domain::{
     Currency, Listing, ListingDraft, ListingStatus, Price, Sku, Stock, StockDelta, SupplierId,
     Title,
 };
-use crate::ports::{AdjustStockError, PutOutcome};
+use crate::ports::{AdjustStockError, ListingFilter, Page, PageRequest, PutOutcome};
+
+/// A page of listings matching `filter`, in SKU order.
+pub async fn list_listings(
+    app: &App,
+    filter: &ListingFilter,
+    page: &PageRequest,
+) -> Result<Page<Listing>, AppError> {
+    Ok(app.store.list_listings(filter, page).await?)
+}
+
+pub async fn get_listing(app: &App, sku: &Sku) -> Result<Listing, AppError> {
+    app.store
+        .get_listing(sku)
+        .await?
+        .ok_or(AppError::NotFound(Resource::Listing))
+}
 
 /// The parsed body of `PUT /listings/{sku}`; absent optional fields take
 /// the configured defaults.
@@ -33,20 +50,15 @@ pub async fn put_listing(
 ) -> Result<(Listing, bool), AppError> {
     let currency = input.currency.unwrap_or(app.settings.currency);
     if currency != app.settings.currency {
-        return Err(AppError::unprocessable(
-            "unsupported_currency",
-            format!("listings are priced in {}", app.settings.currency),
-            None,
-        ));
+        return Err(Refusal::UnsupportedCurrency {
+            store: app.settings.currency,
+        }
+        .into());
     }
     if let Some(supplier_id) = &input.supplier_id
         && app.store.get_supplier(supplier_id).await?.is_none()
     {
-        return Err(AppError::unprocessable(
-            "unknown_supplier",
-            format!("no such supplier: {supplier_id}"),
-            None,
-        ));
+        return Err(Refusal::UnknownSupplier(supplier_id.clone()).into());
     }
     let s = &app.settings;
     let draft = ListingDraft {
@@ -68,7 +80,8 @@ pub async fn put_listing(
     }
 }
 
-/// Adds `delta` to the stock atomically; 409 when it would go negative.
+/// Adds `delta` to the stock atomically; [`Conflict::StockOutOfRange`]
+/// when it would go negative (or past the maximum).
 pub async fn adjust_stock(
     app: &App,
     sku: &Sku,
@@ -80,20 +93,16 @@ pub async fn adjust_stock(
             tracing::info!(sku = %sku, delta = delta.get(), reason, available = listing.available.get(), "stock adjusted");
             Ok(listing)
         }
-        Err(AdjustStockError::NotFound) => Err(AppError::NotFound("listing")),
-        Err(AdjustStockError::OutOfRange { available }) => Err(AppError::Conflict {
-            code: "stock_out_of_range",
-            message: format!(
-                "stock would go {} (available: {})",
-                if delta.get() < 0 {
-                    "negative"
-                } else {
-                    "past the maximum"
-                },
-                available.get()
-            ),
-            details: Some(serde_json::json!({ "available": available.get() })),
-        }),
+        Err(AdjustStockError::NotFound) => Err(AppError::NotFound(Resource::Listing)),
+        Err(AdjustStockError::OutOfRange { available }) => Err(Conflict::StockOutOfRange {
+            limit: if delta.get() < 0 {
+                StockLimit::Zero
+            } else {
+                StockLimit::Maximum
+            },
+            available: available.get(),
+        }
+        .into()),
         Err(AdjustStockError::Store(e)) => Err(e.into()),
     }
 }
@@ -103,6 +112,6 @@ pub async fn delete_listing(app: &App, sku: &Sku) -> Result<(), AppError> {
         tracing::info!(sku = %sku, at = %Utc::now(), "listing deleted");
         Ok(())
     } else {
-        Err(AppError::NotFound("listing"))
+        Err(AppError::NotFound(Resource::Listing))
     }
 }

@@ -11,15 +11,17 @@ pub mod notifications;
 pub mod orders;
 pub mod procurement;
 
-pub use procurement::reorders;
+pub use procurement::{reorders, suppliers};
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use accounts::{IssuedToken, ensure_admin, issue_token, register};
-pub use error::AppError;
-pub use listings::{ListingInput, adjust_stock, delete_listing, put_listing};
+pub use error::{AppError, Conflict, Forbidden, Refusal, Resource, StockLimit, Unauthenticated};
+pub use listings::{
+    ListingInput, adjust_stock, delete_listing, get_listing, list_listings, put_listing,
+};
 pub use orders::{OrderRequest, Placed, cancel_order, get_order_for, list_orders_for, place_order};
 
 use crate::auth::TokenKeys;

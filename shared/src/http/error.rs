@@ -1,13 +1,16 @@
-//! The one mapping from failures to HTTP responses. Every error body is
-//! `{"error": {"code", "message", "details"?}}`; internal details are logged
-//! here, once, and never sent to the client.
+//! The one mapping from failures to HTTP responses: [`AppError`] (what a
+//! use case says went wrong) and [`StoreError`] become a status, a
+//! snake_case error code and optional JSON details here and nowhere else.
+//! Every error body is `{"error": {"code", "message", "details"?}}`;
+//! internal details are logged here, once, and never sent to the client.
 
 use http::StatusCode;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::app::AppError;
+use crate::app::{AppError, Conflict, Forbidden, Refusal, Unauthenticated};
+use crate::domain::Sku;
 use crate::ports::StoreError;
 
 /// Seconds a client should wait before retrying after a 503.
@@ -59,10 +62,22 @@ impl ApiError {
         self
     }
 
+    fn maybe_details(mut self, details: Option<Value>) -> Self {
+        self.details = details.map(Box::new);
+        self
+    }
+
+    /// A 400 `validation_failed` with `{"field": field}` details.
+    pub fn validation(message: impl Into<String>, field: &str) -> Self {
+        Self::bad_request("validation_failed", message).with_details(json!({ "field": field }))
+    }
+
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// A 404 for something that is not a domain resource (the dev
+    /// server's queues); use cases say [`AppError::NotFound`].
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -71,18 +86,15 @@ impl ApiError {
         )
     }
 
+    /// The 403 for an account that is not an admin.
+    pub fn forbidden() -> Self {
+        AppError::Forbidden(Forbidden::NotAdmin).into()
+    }
+
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
         let mut e = Self::new(StatusCode::UNAUTHORIZED, code, message);
         e.headers.push(("www-authenticate", "Bearer".into()));
         e
-    }
-
-    pub fn forbidden() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "your account is not allowed to do this",
-        )
     }
 
     pub fn unavailable() -> Self {
@@ -136,34 +148,29 @@ impl From<StoreError> for ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
+        let message = e.to_string();
         match e {
-            AppError::Invalid {
-                code,
+            AppError::InvalidField { field, reason } => field_error(&field, &reason),
+            AppError::Unauthenticated(why) => ApiError::unauthorized(
+                match why {
+                    Unauthenticated::WrongCredentials => "invalid_credentials",
+                    Unauthenticated::MissingToken => "missing_token",
+                    Unauthenticated::TokenExpired => "token_expired",
+                    Unauthenticated::NotBearer | Unauthenticated::InvalidToken => "invalid_token",
+                },
                 message,
-                details,
-            } => ApiError {
-                details: details.map(Box::new),
-                ..ApiError::bad_request(code, message)
-            },
-            AppError::Unauthorized { code, message } => ApiError::unauthorized(code, message),
-            AppError::Forbidden => ApiError::forbidden(),
-            AppError::NotFound(what) => ApiError::not_found(what),
-            AppError::Conflict {
-                code,
-                message,
-                details,
-            } => ApiError {
-                details: details.map(Box::new),
-                ..ApiError::new(StatusCode::CONFLICT, code, message)
-            },
-            AppError::Unprocessable {
-                code,
-                message,
-                details,
-            } => ApiError {
-                details: details.map(Box::new),
-                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-            },
+            ),
+            AppError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            AppError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
+            AppError::Conflict(conflict) => {
+                let (code, details) = conflict_code(&conflict);
+                ApiError::new(StatusCode::CONFLICT, code, message).maybe_details(details)
+            }
+            AppError::Refused(refusal) => {
+                let (code, details) = refusal_code(&refusal);
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+                    .maybe_details(details)
+            }
             AppError::Store(e) => e.into(),
             e @ AppError::Unavailable { .. } => {
                 tracing::error!(error = %crate::telemetry::chain(&e), "dependency unavailable");
@@ -174,5 +181,54 @@ impl From<AppError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// A 400 `validation_failed` naming the field, as `field: reason` with
+/// `{"field": ...}` details. Handlers use it for what they parse
+/// themselves (path and query parameters, headers, body fields).
+pub fn field_error(field: &str, reason: &str) -> ApiError {
+    ApiError::validation(format!("{field}: {reason}"), field)
+}
+
+fn conflict_code(conflict: &Conflict) -> (&'static str, Option<Value>) {
+    match conflict {
+        Conflict::InsufficientStock(shortages) => (
+            "insufficient_stock",
+            Some(json!({
+                "items": shortages
+                    .iter()
+                    .map(|s| json!({ "sku": s.sku.as_str(), "requested": s.requested, "available": s.available }))
+                    .collect::<Vec<_>>()
+            })),
+        ),
+        Conflict::OrderNotCancellable { status } => (
+            "order_not_cancellable",
+            Some(json!({ "status": status.as_str() })),
+        ),
+        Conflict::UsernameTaken => ("username_taken", None),
+        Conflict::ReorderWrongState { status, .. } => (
+            "reorder_wrong_state",
+            Some(json!({ "status": status.as_str() })),
+        ),
+        Conflict::StockOutOfRange { available, .. } => (
+            "stock_out_of_range",
+            Some(json!({ "available": available })),
+        ),
+        Conflict::ConcurrentUpdate(_) => ("concurrent_update", None),
+    }
+}
+
+fn refusal_code(refusal: &Refusal) -> (&'static str, Option<Value>) {
+    let skus = |skus: &[Sku]| json!({ "skus": skus.iter().map(Sku::as_str).collect::<Vec<_>>() });
+    match refusal {
+        Refusal::UnknownSkus(unknown) => ("unknown_sku", Some(skus(unknown))),
+        Refusal::NotBuyable(unbuyable) => ("sku_unavailable", Some(skus(unbuyable))),
+        Refusal::IdempotencyKeyReused => ("idempotency_key_reused", None),
+        Refusal::UnsupportedCurrency { .. } => ("unsupported_currency", None),
+        Refusal::UnknownSupplier(_) => ("unknown_supplier", None),
+        // The listing a reorder restocks was deleted: the same code as an
+        // order naming a SKU without a listing.
+        Refusal::ListingGone(_) => ("unknown_sku", None),
     }
 }

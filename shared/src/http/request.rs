@@ -4,10 +4,10 @@
 use http::{HeaderMap, Method};
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 use super::ApiError;
-use crate::app::App;
+use super::router::PathParams;
+use crate::app::{App, AppError, Forbidden, Unauthenticated};
 use crate::auth::{Principal, TokenError};
 use crate::domain::Role;
 use crate::ports::{Cursor, PageLimit, PageRequest};
@@ -15,16 +15,17 @@ use crate::ports::{Cursor, PageLimit, PageRequest};
 #[derive(Debug)]
 pub struct ApiRequest {
     pub method: Method,
-    pub params: Vec<String>,
+    pub params: PathParams,
     pub query: QueryMap,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl ApiRequest {
-    /// The `i`th path parameter of the route template.
-    pub fn param(&self, i: usize) -> &str {
-        self.params.get(i).map(String::as_str).unwrap_or_default()
+    /// The path parameter `{name}` of the route template. Empty when the
+    /// route has no such parameter, which the parse that follows refuses.
+    pub fn param(&self, name: &str) -> &str {
+        self.params.get(name).unwrap_or_default()
     }
 
     /// A query parameter (the first, if repeated); blank counts as absent.
@@ -80,7 +81,7 @@ impl ApiRequest {
             } else {
                 format!("{field}: {message}")
             };
-            ApiError::bad_request("validation_failed", text).with_details(json!({ "field": field }))
+            ApiError::validation(text, &field)
         })?;
         // Trailing garbage after the value is malformed too.
         de.end().map_err(|e| malformed(&e))?;
@@ -95,11 +96,10 @@ impl ApiRequest {
                 .ok()
                 .and_then(|n| PageLimit::new(n).ok())
                 .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "validation_failed",
+                    ApiError::validation(
                         format!("limit must be a whole number from 1 to {}", PageLimit::MAX),
+                        "limit",
                     )
-                    .with_details(json!({ "field": "limit" }))
                 })?,
             None => PageLimit::default(),
         };
@@ -118,28 +118,21 @@ impl ApiRequest {
 
     /// The caller, from `Authorization: Bearer <token>`.
     pub fn principal(&self, app: &App) -> Result<Principal, ApiError> {
-        let header = self.header("authorization").ok_or_else(|| {
-            ApiError::unauthorized(
-                "missing_token",
-                "sign in and send Authorization: Bearer <token>",
-            )
-        })?;
+        let unauthenticated = |why| ApiError::from(AppError::Unauthenticated(why));
+        let header = self
+            .header("authorization")
+            .ok_or_else(|| unauthenticated(Unauthenticated::MissingToken))?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "invalid_token",
-                    "the Authorization header must be Bearer <token>",
-                )
-            })?;
-        app.tokens.verify(token).map_err(|e| match e {
-            TokenError::Expired => {
-                ApiError::unauthorized("token_expired", "the token has expired; sign in again")
-            }
-            _ => ApiError::unauthorized("invalid_token", "the token is not valid"),
+            .ok_or_else(|| unauthenticated(Unauthenticated::NotBearer))?;
+        app.tokens.verify(token).map_err(|e| {
+            unauthenticated(match e {
+                TokenError::Expired => Unauthenticated::TokenExpired,
+                _ => Unauthenticated::InvalidToken,
+            })
         })
     }
 
@@ -148,7 +141,7 @@ impl ApiRequest {
         if principal.role == Role::Admin {
             Ok(principal)
         } else {
-            Err(ApiError::forbidden())
+            Err(AppError::Forbidden(Forbidden::NotAdmin).into())
         }
     }
 
@@ -157,11 +150,7 @@ impl ApiRequest {
         if principal.role == Role::Customer {
             Ok(principal)
         } else {
-            Err(ApiError::new(
-                http::StatusCode::FORBIDDEN,
-                "forbidden",
-                "only customer accounts can place orders",
-            ))
+            Err(AppError::Forbidden(Forbidden::NotCustomer).into())
         }
     }
 }

@@ -99,10 +99,25 @@ pub const ROUTES: &[Route] = &[
     route(OpenApi, Method::GET, "/openapi.json", Docs),
 ];
 
+/// Path parameters by the name in the route template (`{sku}` -> `sku`),
+/// percent-decoded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathParams(Vec<(&'static str, String)>);
+
+impl PathParams {
+    /// The value of `{name}`; `None` when the route has no such parameter.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// The outcome of matching a method and path.
 #[derive(Debug)]
 pub enum Matched {
-    Found(&'static Route, Vec<String>),
+    Found(&'static Route, PathParams),
     /// The path exists, but not for this method; the allowed methods.
     WrongMethod(Vec<Method>),
     NotFound,
@@ -129,14 +144,14 @@ pub fn resolve(method: &Method, path: &str, groups: &[RouteGroup]) -> Matched {
     }
 }
 
-fn match_template(template: &str, segments: &[&str]) -> Option<Vec<String>> {
-    let parts: Vec<&str> = template.split('/').skip(1).collect();
+fn match_template(template: &'static str, segments: &[&str]) -> Option<PathParams> {
+    let parts: Vec<&'static str> = template.split('/').skip(1).collect();
     if parts.len() != segments.len() {
         return None;
     }
     let mut params = Vec::new();
     for (part, segment) in parts.iter().zip(segments) {
-        if part.starts_with('{') {
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
             if segment.is_empty() {
                 return None;
             }
@@ -144,12 +159,12 @@ fn match_template(template: &str, segments: &[&str]) -> Option<Vec<String>> {
                 .decode_utf8()
                 .ok()?
                 .into_owned();
-            params.push(decoded);
+            params.push((name, decoded));
         } else if part != segment {
             return None;
         }
     }
-    Some(params)
+    Some(PathParams(params))
 }
 
 #[cfg(test)]
@@ -163,14 +178,15 @@ mod tests {
         match resolve(&Method::POST, "/orders/abc/cancel", ALL) {
             Matched::Found(r, p) => {
                 assert_eq!(r.id, CancelOrder);
-                assert_eq!(p, vec!["abc"]);
+                assert_eq!(p.get("id"), Some("abc"));
+                assert_eq!(p.get("sku"), None);
             }
             other => panic!("{other:?}"),
         }
         match resolve(&Method::GET, "/listings/A%2DB%20", ALL) {
             Matched::Found(r, p) => {
                 assert_eq!(r.id, GetListing);
-                assert_eq!(p, vec!["A-B "]);
+                assert_eq!(p.get("sku"), Some("A-B "));
             }
             other => panic!("{other:?}"),
         }

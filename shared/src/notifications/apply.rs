@@ -110,10 +110,7 @@ async fn apply_fulfillment(
             Err(UpdateError::Store(e)) => return Err(e.into()),
         }
     }
-    Err(AppError::conflict(
-        "concurrent_update",
-        "the order kept changing",
-    ))
+    Err(crate::app::Conflict::ConcurrentUpdate(crate::app::Resource::Order).into())
 }
 
 /// The order with the notice merged in, and the status it moved to (for

@@ -7,18 +7,24 @@ use rust_decimal::Decimal;
 use super::{Page, PageRequest, StoreError, StoreResult, UpdateError};
 use crate::domain::{CustomerId, IdempotencyKey, Order, OrderId, OrderStatus, Sku};
 
-/// The stored outcome of a `POST /orders` with an `Idempotency-Key`,
-/// written atomically with the order it created.
+/// What a `POST /orders` with an `Idempotency-Key` did, written atomically
+/// with the order it created, so that a retry with the same key and body
+/// gets the same answer.
+///
+/// The record keeps the order *as placed* (a domain [`Order`]), not a
+/// rendered response: the store holds no HTTP, each adapter persists it with
+/// the codec it already has for orders, and the HTTP edge renders a replay
+/// exactly as it rendered the new order. The order stored here never
+/// changes afterwards (unlike the order itself, which moves on through its
+/// statuses), so the replayed body is byte-for-byte the first one.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IdempotencyRecord {
     pub customer_id: CustomerId,
     pub key: IdempotencyKey,
     /// SHA-256 (hex) of the canonical request; a reuse with another body is refused.
     pub request_hash: String,
-    pub order_id: OrderId,
-    pub status_code: u16,
-    /// The original response body, replayed verbatim.
-    pub response_body: String,
+    /// The order this request created, as it was when placed.
+    pub order: Order,
     pub created_at: DateTime<Utc>,
     /// After this the key may be used again (stores also expire it, e.g. by TTL).
     pub expires_at: DateTime<Utc>,

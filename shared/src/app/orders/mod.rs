@@ -1,22 +1,23 @@
-//! Placing, reading and cancelling orders.
+//! Placing, reading and cancelling orders; [`transitions`] moves them
+//! between statuses.
+
+mod transitions;
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::Duration;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::auth::Principal;
 use crate::domain::{
     IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus, Sku,
 };
 use crate::messages::OrderPlaced;
-use crate::ports::{
-    IdempotencyRecord, OrderEffects, OrderFilter, OrderUpdate, Page, PageRequest, PlaceOrderError,
-    QueueName, Shortage, UpdateError,
-};
-use crate::views::OrderView;
+use crate::ports::{IdempotencyRecord, OrderFilter, Page, PageRequest, PlaceOrderError, QueueName};
+
+pub(crate) use transitions::effects_of;
+pub use transitions::transition_order;
 
 /// A parsed `POST /orders` body: 1 to 100 lines, each SKU once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,68 +57,40 @@ impl OrderRequest {
         &self.lines
     }
 
-    /// SHA-256 of the canonical request, to tell a retry from a key reused
-    /// for another order.
+    /// SHA-256 (hex) of the canonical request, to tell a retry from a key
+    /// reused for another order.
+    ///
+    /// The canonical form is the lines in request order as
+    /// `[["SKU",quantity],...]`. Stored records hold this hash, so the bytes
+    /// must not change; a SKU never holds `"`, `\` or anything but visible
+    /// ASCII, so it needs no escaping.
     fn fingerprint(&self) -> String {
-        let canonical: Vec<(&str, u32)> = self
+        let lines: Vec<String> = self
             .lines
             .iter()
-            .map(|(sku, q)| (sku.as_str(), q.get()))
+            .map(|(sku, q)| format!("[\"{}\",{}]", sku.as_str(), q.get()))
             .collect();
-        let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
+        let canonical = format!("[{}]", lines.join(","));
+        let digest = Sha256::digest(canonical.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
-/// The answer to a `POST /orders`: a new order, or the replay of the
-/// response that first used the same `Idempotency-Key`.
-#[derive(Debug, Clone)]
-pub struct Placed {
-    pub status_code: u16,
-    pub body: String,
-    pub replayed: bool,
-    /// The order created by this call (none on a replay).
-    pub order: Option<Order>,
+/// The outcome of a `POST /orders`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    /// A new order, every line reserved.
+    New(Order),
+    /// A retry with the same `Idempotency-Key` and request: the order the
+    /// first call placed, as it was then (see [`IdempotencyRecord`]).
+    Replayed(Order),
 }
 
 fn replay(record: IdempotencyRecord, fingerprint: &str) -> Result<Placed, AppError> {
     if record.request_hash != fingerprint {
-        return Err(AppError::unprocessable(
-            "idempotency_key_reused",
-            "this Idempotency-Key was already used with a different request body",
-            None,
-        ));
+        return Err(Refusal::IdempotencyKeyReused.into());
     }
-    Ok(Placed {
-        status_code: record.status_code,
-        body: record.response_body,
-        replayed: true,
-        order: None,
-    })
-}
-
-fn not_buyable(skus: &[Sku]) -> AppError {
-    let names: Vec<&str> = skus.iter().map(Sku::as_str).collect();
-    AppError::unprocessable(
-        "sku_unavailable",
-        format!("cannot be ordered now: {}", names.join(", ")),
-        Some(json!({ "skus": names })),
-    )
-}
-
-fn insufficient(shortages: &[Shortage]) -> AppError {
-    let names: Vec<&str> = shortages.iter().map(|s| s.sku.as_str()).collect();
-    AppError::Conflict {
-        code: "insufficient_stock",
-        message: format!("not enough stock for {}", names.join(", ")),
-        details: Some(json!({
-            "items": shortages
-                .iter()
-                .map(|s| json!({ "sku": s.sku.as_str(), "requested": s.requested, "available": s.available }))
-                .collect::<Vec<_>>()
-        })),
-    }
+    Ok(Placed::Replayed(record.order))
 }
 
 /// Places an order for `customer`: reserves every line or none, stores the
@@ -149,17 +122,13 @@ pub async fn place_order(
         .into_iter()
         .map(|l| (l.sku.clone(), l))
         .collect();
-    let unknown: Vec<&str> = skus
+    let unknown: Vec<Sku> = skus
         .iter()
         .filter(|s| !listings.contains_key(*s))
-        .map(Sku::as_str)
+        .cloned()
         .collect();
     if !unknown.is_empty() {
-        return Err(AppError::unprocessable(
-            "unknown_sku",
-            format!("no such listing: {}", unknown.join(", ")),
-            Some(json!({ "skus": unknown })),
-        ));
+        return Err(Refusal::UnknownSkus(unknown).into());
     }
     let unbuyable: Vec<Sku> = skus
         .iter()
@@ -167,14 +136,16 @@ pub async fn place_order(
         .cloned()
         .collect();
     if !unbuyable.is_empty() {
-        return Err(not_buyable(&unbuyable));
+        return Err(Refusal::NotBuyable(unbuyable).into());
     }
 
     let mut items = Vec::with_capacity(request.lines.len());
     for (sku, quantity) in &request.lines {
-        let listing = listings.get(sku).ok_or(AppError::NotFound("listing"))?;
+        let listing = listings
+            .get(sku)
+            .ok_or(AppError::NotFound(Resource::Listing))?;
         if listing.currency != app.settings.currency {
-            return Err(not_buyable(std::slice::from_ref(sku)));
+            return Err(Refusal::NotBuyable(vec![sku.clone()]).into());
         }
         items.push(OrderLine {
             sku: sku.clone(),
@@ -189,15 +160,11 @@ pub async fn place_order(
         app.settings.currency,
         now,
     );
-    let body = serde_json::to_string(&OrderView::from(&order))
-        .map_err(|e| AppError::internal("rendering the order", e))?;
     let record = key.map(|key| IdempotencyRecord {
         customer_id: customer.customer_id,
         key,
         request_hash: fingerprint.clone(),
-        order_id: order.order_id,
-        status_code: 201,
-        response_body: body.clone(),
+        order: order.clone(),
         created_at: now,
         expires_at: now
             + Duration::from_std(app.settings.idempotency_ttl).unwrap_or(Duration::hours(24)),
@@ -208,19 +175,16 @@ pub async fn place_order(
         Err(PlaceOrderError::IdempotencyKeyTaken(existing)) => {
             return replay(*existing, &fingerprint);
         }
-        Err(PlaceOrderError::NotBuyable(skus)) => return Err(not_buyable(&skus)),
-        Err(PlaceOrderError::InsufficientStock(shortages)) => return Err(insufficient(&shortages)),
+        Err(PlaceOrderError::NotBuyable(skus)) => return Err(Refusal::NotBuyable(skus).into()),
+        Err(PlaceOrderError::InsufficientStock(shortages)) => {
+            return Err(Conflict::InsufficientStock(shortages).into());
+        }
         Err(PlaceOrderError::Store(e)) => return Err(e.into()),
     }
     tracing::info!(order_id = %order.order_id, lines = order.items.len(), total = %order.total_amount, "order placed");
 
     publish_order_placed(app, &order).await;
-    Ok(Placed {
-        status_code: 201,
-        body,
-        replayed: false,
-        order: Some(order),
-    })
+    Ok(Placed::New(order))
 }
 
 /// Publishes OrderPlaced, logging (not failing) on error: the order is
@@ -239,12 +203,12 @@ pub async fn get_order_for(
     principal: &Principal,
     order_id: &str,
 ) -> Result<Order, AppError> {
-    let order_id = OrderId::parse(order_id).map_err(|_| AppError::NotFound("order"))?;
+    let order_id = OrderId::parse(order_id).map_err(|_| AppError::NotFound(Resource::Order))?;
     match app.store.get_order(order_id).await? {
         Some(order) if principal.is_admin() || order.customer_id == principal.customer_id => {
             Ok(order)
         }
-        _ => Err(AppError::NotFound("order")),
+        _ => Err(AppError::NotFound(Resource::Order)),
     }
 }
 
@@ -262,81 +226,9 @@ pub async fn list_orders_for(
     Ok(app.store.list_orders(&filter, page).await?)
 }
 
-/// How many times a conditional update is recomputed after a concurrent
-/// change before giving up.
-const MAX_UPDATE_ATTEMPTS: usize = 8;
-
-/// Moves an order to `next` (CANCELLED or FAILED release its stock; to
-/// PROCESSING records the day's sales), recomputing from a fresh read when
-/// another writer got there first. Returns the order as stored afterwards,
-/// or `Ok(None)` when the state machine does not allow the move from the
-/// current status (e.g. a duplicate or late message).
-pub async fn transition_order(
-    app: &App,
-    order_id: OrderId,
-    next: OrderStatus,
-) -> Result<Option<Order>, AppError> {
-    for _ in 0..MAX_UPDATE_ATTEMPTS {
-        let Some(current) = app.store.get_order(order_id).await? else {
-            return Err(AppError::NotFound("order"));
-        };
-        let now = app.clock.now();
-        let Some(updated) = current.transitioned(next, now) else {
-            return Ok(None);
-        };
-        let effects = effects_of(app, &current, next, now).await?;
-        let update = OrderUpdate {
-            previous: current,
-            next: updated.clone(),
-            effects,
-        };
-        match app.store.update_order(&update).await {
-            Ok(()) => return Ok(Some(updated)),
-            Err(UpdateError::Conflict) => continue,
-            Err(UpdateError::NotFound) => return Err(AppError::NotFound("order")),
-            Err(UpdateError::Store(e)) => return Err(e.into()),
-        }
-    }
-    Err(AppError::conflict(
-        "concurrent_update",
-        "the order kept changing; try again",
-    ))
-}
-
-/// What a move to `next` does besides changing the status.
-pub(crate) async fn effects_of(
-    app: &App,
-    order: &Order,
-    next: OrderStatus,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<OrderEffects, AppError> {
-    let mut effects = OrderEffects::default();
-    if next.releases_stock() {
-        // Stock goes back only to listings that still exist; a deleted
-        // listing has nowhere to put it.
-        let skus: Vec<Sku> = order.items.iter().map(|l| l.sku.clone()).collect();
-        let existing: HashSet<Sku> = app
-            .store
-            .get_listings(&skus)
-            .await?
-            .into_iter()
-            .map(|l| l.sku)
-            .collect();
-        effects.release = order
-            .items
-            .iter()
-            .filter(|l| existing.contains(&l.sku))
-            .map(|l| (l.sku.clone(), l.quantity.get()))
-            .collect();
-    }
-    if next == OrderStatus::Processing {
-        effects.record_sales_on = Some(now.date_naive());
-    }
-    Ok(effects)
-}
-
 /// Cancels an order the principal may see, releasing its stock once.
-/// Allowed while PENDING or PROCESSING; otherwise 409.
+/// Allowed while PENDING or PROCESSING; otherwise
+/// [`Conflict::OrderNotCancellable`].
 pub async fn cancel_order(
     app: &App,
     principal: &Principal,
@@ -354,14 +246,50 @@ pub async fn cancel_order(
                 .get_order(order.order_id)
                 .await?
                 .map_or(order.status, |o| o.status);
-            Err(AppError::Conflict {
-                code: "order_not_cancellable",
-                message: format!(
-                    "the order is {} and can no longer be cancelled",
-                    status.as_str()
-                ),
-                details: Some(json!({ "status": status.as_str() })),
-            })
+            Err(Conflict::OrderNotCancellable { status }.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(lines: &[(&str, u32)]) -> Result<OrderRequest, AppError> {
+        OrderRequest::new(
+            lines
+                .iter()
+                .map(|(sku, q)| {
+                    (
+                        Sku::parse(sku).unwrap(),
+                        LineQuantity::new(i64::from(*q)).unwrap(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    const FINGERPRINT: &str = "4a15331208096ab9f0825176032f18d502f4eb7ec2753e801c3f2d5fdd57699e";
+
+    #[test]
+    fn the_fingerprint_is_the_hash_stored_records_hold() {
+        // SHA-256 of `[["MUG-BLUE",2],["TEE-L",10]]`, the canonical form
+        // records written so far were keyed by.
+        let r = request(&[("MUG-BLUE", 2), ("TEE-L", 10)]).unwrap();
+        assert_eq!(r.fingerprint(), FINGERPRINT);
+        let other = request(&[("MUG-BLUE", 2), ("TEE-L", 11)]).unwrap();
+        assert_ne!(other.fingerprint(), FINGERPRINT);
+    }
+
+    #[test]
+    fn a_request_names_each_sku_once() {
+        assert!(matches!(
+            request(&[("A", 1), ("B", 1), ("A", 2)]),
+            Err(AppError::InvalidField { field, .. }) if field == "items[2].sku"
+        ));
+        assert!(matches!(
+            request(&[]),
+            Err(AppError::InvalidField { field, .. }) if field == "items"
+        ));
     }
 }

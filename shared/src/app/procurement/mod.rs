@@ -1,3 +1,4 @@
 //! Procurement: suppliers and the reorders raised against them.
 
 pub mod reorders;
+pub mod suppliers;

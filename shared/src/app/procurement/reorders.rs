@@ -1,12 +1,12 @@
 //! Reorders: raising them (one open per SKU), the approval gate for subpar
 //! suppliers, mailing, and receiving the goods.
 
-use serde_json::json;
-
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::domain::{Listing, Reorder, ReorderId, ReorderReason, ReorderStatus, Sku, Supplier};
 use crate::messages::ReorderQueued;
-use crate::ports::{CreateReorderError, Email, MailError, QueueName, ReorderUpdate, UpdateError};
+use crate::ports::{
+    CreateReorderError, Email, MailError, Page, PageRequest, QueueName, ReorderUpdate, UpdateError,
+};
 
 /// What raising a reorder did.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +104,8 @@ pub async fn check_sku(app: &App, sku: &Sku) -> Result<Raised, AppError> {
 const MAX_ATTEMPTS: usize = 8;
 
 /// Moves a reorder from one of `from` to `to` (with `add_stock` when
-/// receiving), conditionally on its version. 409 when it is in another state.
+/// receiving), conditionally on its version;
+/// [`Conflict::ReorderWrongState`] when it is in another state.
 async fn transition(
     app: &App,
     reorder_id: ReorderId,
@@ -117,21 +118,17 @@ async fn transition(
             .store
             .get_reorder(reorder_id)
             .await?
-            .ok_or(AppError::NotFound("reorder"))?;
+            .ok_or(AppError::NotFound(Resource::Reorder))?;
         let allowed = from.contains(&current.status);
         let Some(mut next) = current
             .transitioned(to, app.clock.now())
             .filter(|_| allowed)
         else {
-            return Err(AppError::Conflict {
-                code: "reorder_wrong_state",
-                message: format!(
-                    "the reorder is {} and cannot become {}",
-                    current.status.as_str(),
-                    to.as_str()
-                ),
-                details: Some(json!({ "status": current.status.as_str() })),
-            });
+            return Err(Conflict::ReorderWrongState {
+                status: current.status,
+                wanted: to,
+            }
+            .into());
         };
         next.received_quantity = received.or(next.received_quantity);
         let update = ReorderUpdate {
@@ -143,20 +140,13 @@ async fn transition(
             Ok(()) => return Ok(next),
             Err(UpdateError::Conflict) => continue,
             Err(UpdateError::NotFound) if received.is_some() => {
-                return Err(AppError::unprocessable(
-                    "unknown_sku",
-                    format!("the listing {} no longer exists", next.sku),
-                    None,
-                ));
+                return Err(Refusal::ListingGone(next.sku).into());
             }
-            Err(UpdateError::NotFound) => return Err(AppError::NotFound("reorder")),
+            Err(UpdateError::NotFound) => return Err(AppError::NotFound(Resource::Reorder)),
             Err(UpdateError::Store(e)) => return Err(e.into()),
         }
     }
-    Err(AppError::conflict(
-        "concurrent_update",
-        "the reorder kept changing; try again",
-    ))
+    Err(Conflict::ConcurrentUpdate(Resource::Reorder).into())
 }
 
 /// Approves a reorder waiting for approval: it is queued and mailed once.
@@ -196,6 +186,15 @@ pub async fn receive(app: &App, reorder_id: ReorderId, quantity: u32) -> Result<
     .await
 }
 
+/// Reorders in `status` (all when `None`), newest first.
+pub async fn list(
+    app: &App,
+    status: Option<ReorderStatus>,
+    page: &PageRequest,
+) -> Result<Page<Reorder>, AppError> {
+    Ok(app.store.list_reorders(status, page).await?)
+}
+
 /// What the mailer did with a reorder message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mailed {
@@ -209,7 +208,7 @@ pub enum Mailed {
 /// service refuses, the claim is undone so that a redelivery retries.
 pub async fn mail(app: &App, reorder_id: ReorderId) -> Result<Mailed, AppError> {
     let Some(current) = app.store.get_reorder(reorder_id).await? else {
-        return Err(AppError::NotFound("reorder"));
+        return Err(AppError::NotFound(Resource::Reorder));
     };
     if current.status != ReorderStatus::Queued {
         return Ok(Mailed::NothingToDo(current.status));
@@ -218,7 +217,7 @@ pub async fn mail(app: &App, reorder_id: ReorderId) -> Result<Mailed, AppError> 
         .store
         .get_supplier(&current.supplier_id)
         .await?
-        .ok_or(AppError::NotFound("supplier"))?;
+        .ok_or(AppError::NotFound(Resource::Supplier))?;
     let listing = app.store.get_listing(&current.sku).await?;
     let email = reorder_email(&current, &supplier, listing.as_ref());
     let claimed = match transition(
@@ -232,7 +231,7 @@ pub async fn mail(app: &App, reorder_id: ReorderId) -> Result<Mailed, AppError> 
     {
         Ok(claimed) => claimed,
         // Another delivery claimed it first.
-        Err(AppError::Conflict { .. }) => {
+        Err(AppError::Conflict(_)) => {
             let status = app
                 .store
                 .get_reorder(reorder_id)

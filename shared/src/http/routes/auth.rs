@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::app::{self, App};
 use crate::auth::Password;
 use crate::domain::Username;
-use crate::http::error::ErrorBody;
+use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,9 +81,4 @@ pub async fn token(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErr
             expires_in: issued.expires_in,
         },
     ))
-}
-
-pub(crate) fn field_error(field: &str, message: &str) -> ApiError {
-    ApiError::bad_request("validation_failed", format!("{field}: {message}"))
-        .with_details(serde_json::json!({ "field": field }))
 }

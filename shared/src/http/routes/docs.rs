@@ -8,7 +8,7 @@ use lambda_http::Body;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, auth, listings, metrics, orders};
+use super::{analytics, auth, forecasts, listings, metrics, orders, reorders, suppliers};
 use crate::http::error::{ErrorBody, ErrorDetail};
 use crate::http::response;
 
@@ -24,9 +24,9 @@ use crate::http::response;
         auth::register, auth::token,
         listings::list, listings::get, listings::put, listings::delete, listings::adjust_stock,
         orders::place, orders::list, orders::get, orders::cancel,
-        admin::list_suppliers, admin::get_supplier, admin::put_supplier,
-        admin::list_reorders, admin::approve, admin::reject, admin::receive,
-        metrics::metrics, metrics::order_metrics, metrics::analytics, metrics::forecast,
+        suppliers::list_suppliers, suppliers::get_supplier, suppliers::put_supplier,
+        reorders::list_reorders, reorders::approve, reorders::reject, reorders::receive,
+        metrics::metrics, metrics::order_metrics, analytics::analytics, forecasts::forecast,
         openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -5,16 +5,15 @@ use lambda_http::Body;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::auth::field_error;
 use crate::app::{self, App, ListingInput};
 use crate::domain::{Currency, ListingStatus, Price, Sku, Stock, StockDelta, SupplierId, Title};
-use crate::http::error::ErrorBody;
+use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
 use crate::ports::{ListingFilter, SearchTerm};
 use crate::views::{ListingView, PageView};
 
 fn sku_param(req: &ApiRequest) -> Result<Sku, ApiError> {
-    Sku::parse(req.param(0)).map_err(|e| field_error("sku", e.message()))
+    Sku::parse(req.param("sku")).map_err(|e| field_error("sku", e.message()))
 }
 
 #[utoipa::path(
@@ -57,7 +56,7 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
         low_stock,
         q,
     };
-    let found = app.store.list_listings(&filter, &page).await?;
+    let found = app::list_listings(app, &filter, &page).await?;
     Ok(response::json(
         StatusCode::OK,
         &PageView {
@@ -81,10 +80,8 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
 pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.principal(app)?;
     let sku = sku_param(req)?;
-    match app.store.get_listing(&sku).await? {
-        Some(listing) => Ok(response::json(StatusCode::OK, &ListingView::from(&listing))),
-        None => Err(ApiError::not_found("listing")),
-    }
+    let listing = app::get_listing(app, &sku).await?;
+    Ok(response::json(StatusCode::OK, &ListingView::from(&listing)))
 }
 
 /// The writable fields of a listing.

@@ -1,13 +1,19 @@
-//! Route handlers, one small module per route group. Each handler is a
-//! plain async fn from the app and the parsed request to a response; the
-//! `#[utoipa::path]` on it is its entry in the OpenAPI document.
+//! Route handlers, one module per resource, named for its routes
+//! (`/suppliers*` in `suppliers`, `/forecasts/{sku}` in `forecasts`). Each
+//! handler is a plain async fn from the app and the parsed request to a
+//! response: it parses, calls one use case of `crate::app` and renders;
+//! none touches the store. The `#[utoipa::path]` on it is its entry in the
+//! OpenAPI document.
 
-pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod docs;
+pub mod forecasts;
 pub mod listings;
 pub mod metrics;
 pub mod orders;
+pub mod reorders;
+pub mod suppliers;
 
 use http::Response;
 use lambda_http::Body;
@@ -34,17 +40,17 @@ pub(super) async fn dispatch(
         ListOrders => orders::list(app, req).await,
         GetOrder => orders::get(app, req).await,
         CancelOrder => orders::cancel(app, req).await,
-        ListSuppliers => admin::list_suppliers(app, req).await,
-        GetSupplier => admin::get_supplier(app, req).await,
-        PutSupplier => admin::put_supplier(app, req).await,
-        ListReorders => admin::list_reorders(app, req).await,
-        ApproveReorder => admin::approve(app, req).await,
-        RejectReorder => admin::reject(app, req).await,
-        ReceiveReorder => admin::receive(app, req).await,
+        ListSuppliers => suppliers::list_suppliers(app, req).await,
+        GetSupplier => suppliers::get_supplier(app, req).await,
+        PutSupplier => suppliers::put_supplier(app, req).await,
+        ListReorders => reorders::list_reorders(app, req).await,
+        ApproveReorder => reorders::approve(app, req).await,
+        RejectReorder => reorders::reject(app, req).await,
+        ReceiveReorder => reorders::receive(app, req).await,
         Metrics => metrics::metrics(app, req).await,
         OrderMetrics => metrics::order_metrics(app, req).await,
-        Analytics => metrics::analytics(app, req).await,
-        Forecast => metrics::forecast(app, req).await,
+        Analytics => analytics::analytics(app, req).await,
+        Forecast => forecasts::forecast(app, req).await,
         OpenApi => Ok(docs::openapi_json()),
     }
 }

@@ -5,10 +5,9 @@ use lambda_http::Body;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::auth::field_error;
-use crate::app::{self, App, OrderRequest};
+use crate::app::{self, App, OrderRequest, Placed};
 use crate::domain::{IdempotencyKey, LineQuantity, OrderStatus, Sku};
-use crate::http::error::ErrorBody;
+use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
 use crate::views::{OrderView, PageView};
 
@@ -58,22 +57,30 @@ pub async fn place(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErr
             .map(|l| (l.sku, l.quantity))
             .collect(),
     )?;
-    let placed = app::place_order(app, &customer, &request, key).await?;
-    let status = StatusCode::from_u16(placed.status_code).unwrap_or(StatusCode::CREATED);
-    let mut response = response::raw_json(status, placed.body);
-    if let Some(order) = &placed.order
-        && let Ok(location) = http::HeaderValue::from_str(&format!("/orders/{}", order.order_id))
-    {
-        response
-            .headers_mut()
-            .insert(http::header::LOCATION, location);
-    }
-    if placed.replayed {
-        response.headers_mut().insert(
-            "idempotent-replayed",
-            http::HeaderValue::from_static("true"),
-        );
-    }
+    // A replay answers what the first call answered: the same status and
+    // the order as it was placed, rendered the same way, so the body is the
+    // same bytes. It is marked as a replay and, as before, has no Location.
+    let response = match app::place_order(app, &customer, &request, key).await? {
+        Placed::New(order) => {
+            let mut response = response::json(StatusCode::CREATED, &OrderView::from(&order));
+            if let Ok(location) =
+                http::HeaderValue::from_str(&format!("/orders/{}", order.order_id))
+            {
+                response
+                    .headers_mut()
+                    .insert(http::header::LOCATION, location);
+            }
+            response
+        }
+        Placed::Replayed(order) => {
+            let mut response = response::json(StatusCode::CREATED, &OrderView::from(&order));
+            response.headers_mut().insert(
+                "idempotent-replayed",
+                http::HeaderValue::from_static("true"),
+            );
+            response
+        }
+    };
     Ok(response)
 }
 
@@ -125,7 +132,7 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
 )]
 pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let principal = req.principal(app)?;
-    let order = app::get_order_for(app, &principal, req.param(0)).await?;
+    let order = app::get_order_for(app, &principal, req.param("id")).await?;
     Ok(response::json(StatusCode::OK, &OrderView::from(&order)))
 }
 
@@ -142,6 +149,6 @@ pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
 )]
 pub async fn cancel(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let principal = req.principal(app)?;
-    let order = app::cancel_order(app, &principal, req.param(0)).await?;
+    let order = app::cancel_order(app, &principal, req.param("id")).await?;
     Ok(response::json(StatusCode::OK, &OrderView::from(&order)))
 }

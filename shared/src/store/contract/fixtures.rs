@@ -88,9 +88,7 @@ pub fn idempotency(order: &Order, key: &str, hash: &str) -> IdempotencyRecord {
         customer_id: order.customer_id,
         key: IdempotencyKey::parse(key).unwrap(),
         request_hash: hash.into(),
-        order_id: order.order_id,
-        status_code: 201,
-        response_body: format!("{{\"order_id\":\"{}\"}}", order.order_id),
+        order: order.clone(),
         created_at: order.created_at,
         expires_at: order.created_at + Duration::hours(24),
     }

@@ -77,6 +77,32 @@ pub async fn idempotency_record_is_written_with_the_order(store: Arc<dyn Store>)
         .unwrap()
         .expect("record stored with the order");
     assert_eq!(got, record);
+    // A replay renders the stored order: it must render to the same bytes
+    // as the order did when placed (prices keep their scale, times their
+    // precision), and keep doing so after the order moves on.
+    let rendered = |o: &crate::domain::Order| {
+        serde_json::to_string(&crate::views::OrderView::from(o)).unwrap()
+    };
+    let processing = first.transitioned(OrderStatus::Processing, now()).unwrap();
+    store
+        .update_order(&OrderUpdate {
+            previous: first.clone(),
+            next: processing,
+            effects: OrderEffects::default(),
+        })
+        .await
+        .unwrap();
+    let later = store
+        .get_idempotency(customer, &record.key, now())
+        .await
+        .unwrap()
+        .expect("record still live");
+    assert_eq!(
+        later.order.status,
+        OrderStatus::Pending,
+        "the order as placed"
+    );
+    assert_eq!(rendered(&later.order), rendered(&first));
 
     // The same key again, even for a different order: the first record wins
     // and nothing is reserved.
@@ -126,7 +152,7 @@ pub async fn idempotency_key_expires(store: Arc<dyn Store>) {
             .get_idempotency(customer, &reuse.key, later)
             .await
             .unwrap()
-            .map(|r| r.order_id),
+            .map(|r| r.order.order_id),
         Some(second.order_id)
     );
 }
@@ -521,7 +547,7 @@ pub async fn racing_duplicate_idempotency_keys_create_one_order(
             let record = idempotency(&o, "same-key", "same-hash");
             match store.place_order(&o, Some(&record)).await {
                 Ok(()) => o.order_id,
-                Err(PlaceOrderError::IdempotencyKeyTaken(existing)) => existing.order_id,
+                Err(PlaceOrderError::IdempotencyKeyTaken(existing)) => existing.order.order_id,
                 Err(other) => panic!("unexpected error: {other:?}"),
             }
         }));

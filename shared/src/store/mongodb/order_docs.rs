@@ -105,16 +105,16 @@ pub(super) fn idempotency_id(record_customer: uuid::Uuid, key: &IdempotencyKey) 
 
 /// The record with `expires_at` kept exactly (compared by the adapter) and
 /// `expire_at` as a BSON date for the TTL monitor, which removes the
-/// record some time after it stopped mattering.
+/// record some time after it stopped mattering. The order as placed is a
+/// sub-document in the orders collection's own shape ([`order_doc`]), so
+/// it reads back exactly as it was written.
 pub(super) fn idempotency_doc(record: &IdempotencyRecord) -> Result<Document, StoreError> {
     Ok(doc! {
         "_id": idempotency_id(record.customer_id.as_uuid(), &record.key),
         "customer_id": codec::uuid(record.customer_id.as_uuid()),
         "key": record.key.as_str(),
         "request_hash": record.request_hash.as_str(),
-        "order_id": codec::uuid(record.order_id.as_uuid()),
-        "status_code": i32::from(record.status_code),
-        "response_body": record.response_body.as_str(),
+        "order": order_doc(&record.order)?,
         "created_at": codec::time(record.created_at)?,
         "expires_at": codec::time(record.expires_at)?,
         "expire_at": codec::ttl_date(record.expires_at),
@@ -123,14 +123,12 @@ pub(super) fn idempotency_doc(record: &IdempotencyRecord) -> Result<Document, St
 
 pub(super) fn idempotency_from(doc: &Document) -> Result<IdempotencyRecord, StoreError> {
     let f = Fields::new(doc, "idempotency record");
-    let status = f.i64("status_code")?;
+    let order = order_from(f.doc("order")?)?;
     Ok(IdempotencyRecord {
         customer_id: f.uuid("customer_id")?.into(),
         key: f.parsed("key", IdempotencyKey::parse)?,
         request_hash: f.str("request_hash")?.to_owned(),
-        order_id: f.uuid("order_id")?.into(),
-        status_code: u16::try_from(status).map_err(|e| f.corrupt("status_code", e))?,
-        response_body: f.str("response_body")?.to_owned(),
+        order,
         created_at: f.time("created_at")?,
         expires_at: f.time("expires_at")?,
     })
@@ -212,9 +210,7 @@ mod tests {
             customer_id: placed.customer_id,
             key: IdempotencyKey::parse("k/1").unwrap(),
             request_hash: "abc".into(),
-            order_id: placed.order_id,
-            status_code: 201,
-            response_body: "{}".into(),
+            order: placed.clone(),
             created_at: placed.created_at,
             expires_at: placed.created_at + Duration::hours(24),
         };

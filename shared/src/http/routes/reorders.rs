@@ -1,131 +1,19 @@
-//! Admin routes: suppliers and reorders.
+//! `/reorders*` (admin): reorder requests and their approval.
 
 use http::{Response, StatusCode};
 use lambda_http::Body;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::auth::field_error;
-use crate::app::{App, reorders};
-use crate::domain::{Rating, ReorderId, ReorderStatus, Supplier, SupplierEmail, SupplierId};
-use crate::http::error::ErrorBody;
+use crate::app::{App, AppError, Resource, reorders};
+use crate::domain::{ReorderId, ReorderStatus};
+use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
-use crate::views::{PageView, ReorderView, SupplierView};
+use crate::views::{PageView, ReorderView};
 
-fn supplier_id(req: &ApiRequest) -> Result<SupplierId, ApiError> {
-    SupplierId::parse(req.param(0)).map_err(|e| field_error("supplier_id", e.message()))
-}
-
+/// A malformed id names no reorder: 404, like an unknown one.
 fn reorder_id(req: &ApiRequest) -> Result<ReorderId, ApiError> {
-    ReorderId::parse(req.param(0)).map_err(|_| ApiError::not_found("reorder"))
-}
-
-#[utoipa::path(
-    get, path = "/suppliers", tag = "suppliers",
-    params(
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
-    ),
-    responses(
-        (status = 200, description = "Suppliers in id order", body = PageView<SupplierView>),
-        (status = 400, description = "Bad limit or cursor", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn list_suppliers(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    req.admin(app)?;
-    let page = app.store.list_suppliers(&req.page()?).await?;
-    let subpar = app.settings.subpar_rating;
-    Ok(response::json(
-        StatusCode::OK,
-        &PageView {
-            items: page
-                .items
-                .iter()
-                .map(|s| SupplierView::new(s, subpar))
-                .collect(),
-            next_cursor: page.next_cursor.map(|c| c.as_str().to_owned()),
-        },
-    ))
-}
-
-#[utoipa::path(
-    get, path = "/suppliers/{id}", tag = "suppliers",
-    params(("id" = String, Path, description = "Supplier id")),
-    responses(
-        (status = 200, description = "The supplier", body = SupplierView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such supplier", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn get_supplier(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    req.admin(app)?;
-    let id = supplier_id(req)?;
-    let supplier = app
-        .store
-        .get_supplier(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("supplier"))?;
-    Ok(response::json(
-        StatusCode::OK,
-        &SupplierView::new(&supplier, app.settings.subpar_rating),
-    ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PutSupplierBody {
-    /// 1 to 200 characters.
-    pub name: String,
-    #[schema(value_type = String, example = "orders@acme.example")]
-    pub email: SupplierEmail,
-    /// 1 (poor) to 5 (excellent); below `SUBPAR_RATING` means reorders wait for approval.
-    #[schema(value_type = u8, example = 4)]
-    pub rating: Rating,
-    /// Every reorder waits for approval, whatever the rating. Default false.
-    #[serde(default)]
-    pub manual_approval: bool,
-}
-
-#[utoipa::path(
-    put, path = "/suppliers/{id}", tag = "suppliers",
-    params(("id" = String, Path, description = "Supplier id: letters, digits, '-', '_', '.'")),
-    request_body = PutSupplierBody,
-    responses(
-        (status = 200, description = "Supplier replaced", body = SupplierView),
-        (status = 201, description = "Supplier created", body = SupplierView),
-        (status = 400, description = "Invalid field", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn put_supplier(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    req.admin(app)?;
-    let id = supplier_id(req)?;
-    let body: PutSupplierBody = req.json()?;
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(field_error("name", "must be 1 to 200 characters"));
-    }
-    let supplier = Supplier {
-        supplier_id: id,
-        name: name.to_owned(),
-        email: body.email,
-        rating: body.rating,
-        manual_approval: body.manual_approval,
-        updated_at: app.clock.now(),
-    };
-    let created = app.store.put_supplier(&supplier).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(response::json(
-        status,
-        &SupplierView::new(&supplier, app.settings.subpar_rating),
-    ))
+    ReorderId::parse(req.param("id")).map_err(|_| AppError::NotFound(Resource::Reorder).into())
 }
 
 #[utoipa::path(
@@ -153,7 +41,7 @@ pub async fn list_reorders(app: &App, req: &ApiRequest) -> Result<Response<Body>
         })?),
         None => None,
     };
-    let page = app.store.list_reorders(status, &req.page()?).await?;
+    let page = reorders::list(app, status, &req.page()?).await?;
     Ok(response::json(
         StatusCode::OK,
         &PageView {

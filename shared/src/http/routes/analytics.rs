@@ -1,0 +1,94 @@
+//! `/analytics/orders` (admin): orders placed per day, week or month.
+
+use chrono::NaiveDate;
+use http::{Response, StatusCode};
+use lambda_http::Body;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::app::analytics::{self, DateRange, Granularity};
+use crate::domain::money_string;
+use crate::http::error::{ErrorBody, field_error};
+use crate::http::{ApiError, ApiRequest, response};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Bucket {
+    /// First day of the bucket (`YYYY-MM-DD`); weeks start on Monday.
+    pub start: String,
+    pub order_count: u64,
+    /// Decimal string.
+    pub order_value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Totals {
+    pub order_count: u64,
+    pub order_value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalyticsView {
+    pub from: String,
+    pub to: String,
+    pub granularity: &'static str,
+    pub currency: String,
+    /// Every bucket of the range, empty ones included.
+    pub buckets: Vec<Bucket>,
+    pub totals: Totals,
+}
+
+fn date(req: &ApiRequest, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+    req.query(name)
+        .map(|raw| {
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| field_error(name, "must be a date as YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+#[utoipa::path(
+    get, path = "/analytics/orders", tag = "metrics",
+    params(
+        ("from" = Option<String>, Query, description = "First UTC day, YYYY-MM-DD, inclusive (default: 29 days before `to`)"),
+        ("to" = Option<String>, Query, description = "Last UTC day, YYYY-MM-DD, inclusive (default: today)"),
+        ("granularity" = Option<String>, Query, description = "day (default), week or month"),
+    ),
+    responses(
+        (status = 200, description = "Orders placed per bucket, and totals", body = AnalyticsView),
+        (status = 400, description = "Bad date, range or granularity", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn analytics(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.admin(app)?;
+    let to = date(req, "to")?;
+    let from = date(req, "from")?;
+    let range = DateRange::new(from, to, app.clock.now().date_naive())?;
+    let granularity = Granularity::parse(req.query("granularity").unwrap_or("day"))
+        .ok_or_else(|| field_error("granularity", "must be day, week or month"))?;
+    let report = analytics::order_analytics(app, range, granularity).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &AnalyticsView {
+            from: report.range.from().to_string(),
+            to: report.range.to().to_string(),
+            granularity: report.granularity.as_str(),
+            currency: report.currency.to_string(),
+            buckets: report
+                .buckets
+                .into_iter()
+                .map(|(start, totals)| Bucket {
+                    start: start.to_string(),
+                    order_count: totals.order_count,
+                    order_value: money_string(totals.order_value),
+                })
+                .collect(),
+            totals: Totals {
+                order_count: report.totals.order_count,
+                order_value: money_string(report.totals.order_value),
+            },
+        },
+    ))
+}
