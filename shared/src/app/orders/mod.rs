@@ -45,7 +45,7 @@ impl OrderRequest {
         for (i, (sku, _)) in lines.iter().enumerate() {
             if !seen.insert(sku) {
                 return Err(AppError::invalid_field(
-                    &format!("items[{i}].sku"),
+                    format!("items[{i}].sku"),
                     format!("{sku} appears more than once; combine the quantities in one line"),
                 ));
             }

@@ -59,7 +59,7 @@ pub async fn place(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     )?;
     // A replay answers what the first call answered: the same status and
     // the order as it was placed, rendered the same way, so the body is the
-    // same bytes. It is marked as a replay and, as before, has no Location.
+    // same bytes. It is marked as a replay and carries no Location.
     let response = match app::place_order(app, &customer, &request, key).await? {
         Placed::New(order) => {
             let mut response = response::json(StatusCode::CREATED, &OrderView::from(&order));
