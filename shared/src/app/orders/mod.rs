@@ -1,5 +1,11 @@
 //! Placing, reading and cancelling orders.
 
+mod processing;
+mod recovery;
+
+pub use processing::process_order;
+pub use recovery::{Recovered, recover_stale_orders};
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::Duration;
