@@ -13,13 +13,15 @@
 //!   response mapping, and the OpenAPI document. [`views`] are the JSON
 //!   shapes answered.
 //! * [`consumers`]: SQS batches (orders, SP-API notifications, reorders),
-//!   reporting partial batch failures; [`notifications`] parses and applies
-//!   the SP-API payloads; [`messages`] are the queue message bodies.
-//! * [`jobs`]: scheduled work: stock checks, order recovery, demand
-//!   forecasts ([`forecast`] holds the pure forecasting methods).
-//! * [`app`]: the use cases (place and cancel orders, adjust stock, raise,
-//!   approve and mail reorders), on [`domain`] types that cannot hold
-//!   invalid values.
+//!   reporting partial batch failures; each parses a message (SP-API
+//!   envelopes in `consumers::notifications`, our own [`messages`]) and
+//!   calls one use case.
+//! * [`jobs`]: scheduled work (stock checks, order recovery, demand
+//!   forecasts), each one use case and a summary.
+//! * [`app`]: the use cases (place, process and cancel orders, adjust stock,
+//!   apply notifications, raise, approve and mail reorders, forecast
+//!   demand), on [`domain`] types that cannot hold invalid values;
+//!   [`forecast`] holds the pure forecasting methods.
 //! * [`ports`]: the traits the use cases need: stores, a queue publisher, a
 //!   mailer. Adapters live in [`store`] (memory, DynamoDB, MongoDB, and the
 //!   contract suite they all pass), [`queue`] (SQS and an in-process
@@ -41,7 +43,6 @@ pub mod jobs;
 pub mod lambda;
 pub mod mail;
 pub mod messages;
-pub mod notifications;
 pub mod ports;
 pub mod queue;
 pub mod store;

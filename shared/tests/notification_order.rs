@@ -9,10 +9,11 @@ use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::json;
 use stockroom::app::App;
+use stockroom::app::notifications::apply_notification;
+use stockroom::consumers::notifications;
 use stockroom::domain::{
-    CustomerId, LineQuantity, Order, OrderId, OrderLine, OrderStatus, Price, Sku,
+    CustomerId, LineQuantity, Notification, Order, OrderId, OrderLine, OrderStatus, Price, Sku,
 };
-use stockroom::notifications::{self, Notification};
 use stockroom::ports::{OrderEffects, OrderUpdate};
 use support::*;
 
@@ -136,7 +137,7 @@ async fn world(order_id: OrderId) -> App {
 async fn apply_all(app: &App, bodies: &[String]) {
     for body in bodies {
         let n: Notification = notifications::parse(body).unwrap();
-        notifications::apply(app, &n).await.unwrap();
+        apply_notification(app, &n).await.unwrap();
     }
 }
 

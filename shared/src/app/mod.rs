@@ -9,6 +9,7 @@ pub mod forecasts;
 mod listings;
 pub mod notifications;
 pub mod orders;
+mod paging;
 pub mod procurement;
 
 pub use procurement::{reorders, suppliers};

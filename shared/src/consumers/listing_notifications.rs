@@ -3,9 +3,10 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 
-use super::{MessageError, body, process_batch};
+use super::{MessageError, body, notifications, process_batch};
 use crate::app::App;
-use crate::notifications::{self, Notification};
+use crate::app::notifications::apply_notification;
+use crate::domain::Notification;
 
 pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
     process_batch("listing-notifications", event, |message| async move {
@@ -16,7 +17,7 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
                 "FULFILLMENT_ORDER_STATUS belongs on the fulfillment-status queue".into(),
             ));
         }
-        let outcome = notifications::apply(app, &notification).await?;
+        let outcome = apply_notification(app, &notification).await?;
         tracing::info!(
             message_id = message.message_id.as_deref().unwrap_or(""),
             kind = notification.kind(),

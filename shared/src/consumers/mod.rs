@@ -2,9 +2,22 @@
 //! which messages failed (`ReportBatchItemFailures`), so that one bad
 //! message is retried (and, after the queue's max receives, dead-lettered)
 //! without replaying the good ones. No message content can panic them.
+//!
+//! A consumer is an edge, like an HTTP route: it parses the body (our own
+//! [`crate::messages`], or an SP-API envelope through [`notifications`]),
+//! calls one use case in [`crate::app`] and says whether the message is
+//! done, worth retrying or never going to succeed. The business rules live
+//! in the use cases.
+//!
+//! * [`order_processor`] hands OrderPlaced to `app::orders::process_order`.
+//! * [`reorder_mailer`] hands ReorderQueued to `app::reorders::mail`.
+//! * [`listing_notifications`], [`fulfillment_notifications`] hand SP-API
+//!   notifications to `app::notifications::apply_notification`.
+//! * [`process_batch`] is the batch loop and partial-failure report they share.
 
 pub mod fulfillment_notifications;
 pub mod listing_notifications;
+pub mod notifications;
 pub mod order_processor;
 pub mod reorder_mailer;
 

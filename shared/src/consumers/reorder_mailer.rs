@@ -1,5 +1,7 @@
-//! `reorder-mailer`: emails the supplier a reorder request, at most once
-//! per reorder, and marks it SENT.
+//! `reorder-mailer`: parses ReorderQueued and mails the reorder
+//! (`app::reorders::mail`: emails the supplier at most once per reorder and
+//! marks it SENT). A reorder that does not exist can never be mailed, so
+//! its message is reported malformed rather than retried.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 

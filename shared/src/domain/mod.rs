@@ -24,7 +24,9 @@ pub use idempotency::IdempotencyKey;
 pub use ids::{CustomerId, OrderId, ReorderId, SupplierId};
 pub use listing::{Listing, ListingDraft, ListingStatus, Title};
 pub use money::{Currency, Price, money_string};
-pub use notification::EventStamp;
+pub use notification::{
+    EventStamp, FulfillmentChannel, FulfillmentNotice, Notification, ReturnNotice, ShipmentNotice,
+};
 pub use order::{
     Fulfillment, FulfillmentReturn, FulfillmentShipment, Order, OrderLine, OrderStatus,
     ShipmentPackage,

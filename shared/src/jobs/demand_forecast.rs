@@ -1,135 +1,23 @@
-//! `demand-forecast`: once a day, for every listing, forecasts demand from
-//! its daily sales, stores the forecast, moves the reorder point of
-//! listings that opted in, and raises a reorder (reason `forecast`) when the
-//! projected stock runs out within the supplier lead time.
-//!
-//! Pages through the catalogue 100 listings at a time and keeps only one
-//! SKU's history per task in memory, so memory does not grow with the
-//! catalogue (see `BENCHMARKS.md`).
-
-use chrono::{Days, NaiveDate};
-use futures::StreamExt;
+//! `demand-forecast`: once a day, forecasts every listing's demand, moves
+//! reorder points and raises reorders for projected stockouts
+//! (`app::forecasts::run_forecasts`).
 
 use super::JobSummary;
-use crate::app::reorders::{self, Raised};
+use crate::app::forecasts::{ForecastRun, run_forecasts};
 use crate::app::{App, AppError};
-use crate::domain::{Listing, ListingStatus, ReorderReason};
-use crate::forecast::{DailySeries, ForecastParams, forecast};
-use crate::ports::{ForecastRecord, ListingFilter, PageRequest};
-
-/// SKUs forecast at once: the work is two store calls and well under a
-/// millisecond of arithmetic per SKU.
-const CONCURRENCY: usize = 16;
-
-/// What forecasting one listing did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Forecast,
-    Reordered,
-}
 
 pub async fn run(app: &App) -> Result<JobSummary, AppError> {
-    let mut summary = JobSummary {
+    let ForecastRun {
+        listings,
+        reordered,
+        failed,
+    } = run_forecasts(app).await?;
+    let summary = JobSummary {
         job: "demand-forecast",
-        ..JobSummary::default()
+        examined: listings,
+        acted: reordered,
+        failed,
     };
-    let today = app.clock.now().date_naive();
-    // Yesterday is the last complete day of sales.
-    let end = today.checked_sub_days(Days::new(1)).unwrap_or(today);
-    let history = u64::from(app.settings.forecast_history_days.max(1));
-    let from = end.checked_sub_days(Days::new(history - 1)).unwrap_or(end);
-    let mut cursor = None;
-    loop {
-        let page = app
-            .store
-            .list_listings(&ListingFilter::default(), &PageRequest::after(100, cursor))
-            .await?;
-        let listings: Vec<Listing> = page
-            .items
-            .into_iter()
-            .filter(|l| l.status != ListingStatus::Deleted)
-            .collect();
-        let results: Vec<(String, Result<Outcome, AppError>)> = futures::stream::iter(listings)
-            .map(|listing| async move {
-                let result = forecast_listing(app, &listing, from, end, today).await;
-                (listing.sku.to_string(), result)
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        for (sku, result) in results {
-            summary.examined += 1;
-            match result {
-                Ok(Outcome::Reordered) => summary.acted += 1,
-                Ok(Outcome::Forecast) => {}
-                Err(e) if e.is_transient() => return Err(e),
-                Err(e) => {
-                    summary.failed += 1;
-                    tracing::error!(sku, error = %crate::telemetry::chain(&e), "forecast failed");
-                }
-            }
-        }
-        cursor = page.next_cursor;
-        if cursor.is_none() {
-            break;
-        }
-    }
     tracing::info!(?summary, "demand forecast done");
     Ok(summary)
-}
-
-async fn forecast_listing(
-    app: &App,
-    listing: &Listing,
-    from: NaiveDate,
-    end: NaiveDate,
-    today: NaiveDate,
-) -> Result<Outcome, AppError> {
-    let sales = app.store.daily_sales(&listing.sku, from, end).await?;
-    let series =
-        DailySeries::from_points(sales.iter().map(|(day, units)| (*day, *units as f64)), end);
-    let params = ForecastParams::new(
-        listing.lead_time_days,
-        app.settings.forecast_review_period_days,
-        app.settings.forecast_service_level,
-    )
-    .map_err(|e| AppError::internal("forecast settings", e))?
-    .with_available(listing.available.get());
-    let forecast = forecast(&series, &params);
-
-    if listing.auto_reorder_point {
-        // Whole units, and never absurd even for a wild forecast.
-        let point = forecast.reorder_point.ceil().clamp(0.0, 1_000_000.0) as u32;
-        if point != listing.reorder_point {
-            app.store
-                .set_reorder_point(&listing.sku, point, app.clock.now())
-                .await?;
-        }
-    }
-    let runs_out_in_lead_time = forecast.projected_stockout.is_some_and(|day| {
-        today
-            .checked_add_days(Days::new(u64::from(listing.lead_time_days)))
-            .is_none_or(|horizon| day <= horizon)
-    });
-    let demand: f64 = forecast.daily.iter().sum();
-    let shortfall = (demand + forecast.safety_stock - listing.available.get() as f64).ceil();
-    app.store
-        .put_forecast(&ForecastRecord {
-            sku: listing.sku.clone(),
-            generated_at: app.clock.now(),
-            forecast,
-        })
-        .await?;
-    if !runs_out_in_lead_time {
-        return Ok(Outcome::Forecast);
-    }
-    // Enough to cover the horizon's demand and the safety stock, and never
-    // less than the listing's usual reorder.
-    let quantity = listing
-        .reorder_quantity
-        .max(shortfall.clamp(0.0, 1_000_000.0) as u32);
-    match reorders::raise(app, listing, ReorderReason::Forecast, quantity).await? {
-        Raised::Created(_) => Ok(Outcome::Reordered),
-        Raised::AlreadyOpen(_) | Raised::Skipped(_) => Ok(Outcome::Forecast),
-    }
 }

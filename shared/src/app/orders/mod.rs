@@ -3,6 +3,12 @@
 
 mod transitions;
 
+mod processing;
+mod recovery;
+
+pub use processing::process_order;
+pub use recovery::{Recovered, recover_stale_orders};
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::Duration;

@@ -1,6 +1,13 @@
 //! Reorders: raising them (one open per SKU), the approval gate for subpar
-//! suppliers, mailing, and receiving the goods.
+//! suppliers, publishing them for the mailer (and again when a publish was
+//! lost), mailing, and receiving the goods.
 
+use std::pin::pin;
+
+use chrono::Duration;
+use futures::TryStreamExt;
+
+use crate::app::paging::pages;
 use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::domain::{Listing, Reorder, ReorderId, ReorderReason, ReorderStatus, Sku, Supplier};
 use crate::messages::ReorderQueued;
@@ -77,6 +84,37 @@ pub async fn publish(app: &App, ids: &[ReorderId]) {
     if let Err(error) = app.publisher.publish(QueueName::Reorders, &bodies).await {
         tracing::warn!(error = %error, count = ids.len(), "ReorderQueued not published; the stock check will retry");
     }
+}
+
+/// QUEUED reorders older than this are published again: long enough for a
+/// publish that did go out to have been mailed.
+const REPUBLISH_AFTER: Duration = Duration::minutes(2);
+
+/// Publishes again every reorder left QUEUED for longer than
+/// [`REPUBLISH_AFTER`], so that a lost publish does not leave a reorder
+/// unsent (the mailer sends each reorder once). Returns how many were
+/// published again.
+pub async fn republish_queued(app: &App) -> Result<u64, AppError> {
+    let cutoff = app.clock.now() - REPUBLISH_AFTER;
+    let mut republished = 0;
+    let mut queued = pin!(pages(|page| async move {
+        app.store
+            .list_reorders(Some(ReorderStatus::Queued), &page)
+            .await
+    }));
+    while let Some(reorders) = queued.try_next().await? {
+        let stale: Vec<ReorderId> = reorders
+            .iter()
+            .filter(|r| r.updated_at < cutoff)
+            .map(|r| r.reorder_id)
+            .collect();
+        if !stale.is_empty() {
+            tracing::info!(count = stale.len(), "re-publishing reorders left queued");
+            publish(app, &stale).await;
+            republished += stale.len() as u64;
+        }
+    }
+    Ok(republished)
 }
 
 /// Raises a low-stock reorder for the listing if it is low.

@@ -1,9 +1,26 @@
+//! Parsing Amazon Selling Partner API notifications: the bodies that arrive
+//! on the listing and fulfillment-status queues become domain
+//! [`Notification`]s here, and nowhere else.
+//!
+//! This is input parsing, so it lives with the consumers that read those
+//! queues, as `crate::http::request` lives with the routes: the use cases in
+//! `crate::app::notifications` see only domain values, never SP-API JSON.
+//!
+//! Two envelopes arrive: the raw SP-API notification (SQS destinations)
+//! and the EventBridge event that wraps it under `detail` (how Amazon
+//! delivers LISTINGS_* notifications). Both spellings of the listing status
+//! type are accepted (`LISTINGS_ITEM_STATUS_CHANGE` and the `..._CHANGED`
+//! of Amazon's schema file).
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::domain::{EventStamp, ListingStatus, Sku, Stock};
+use crate::domain::{
+    EventStamp, FulfillmentChannel, FulfillmentNotice, ListingStatus, Notification, ReturnNotice,
+    ShipmentNotice, ShipmentPackage, Sku, Stock,
+};
 
 /// Why a message is not a notification we can apply. Such a message is
 /// reported as failed and ends in the dead-letter queue.
@@ -17,71 +34,6 @@ pub enum NotificationError {
     UnknownType(String),
     #[error("invalid {kind} payload: {reason}")]
     Payload { kind: &'static str, reason: String },
-}
-
-/// A notification we understand, with its ordering stamp.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Notification {
-    ListingStatus {
-        stamp: EventStamp,
-        sku: Sku,
-        status: ListingStatus,
-    },
-    ListingQuantity {
-        stamp: EventStamp,
-        sku: Sku,
-        /// `DEFAULT` is merchant-fulfilled (MFN) stock; others are ignored.
-        fulfillment_channel: String,
-        quantity: Stock,
-    },
-    FulfillmentOrderStatus {
-        stamp: EventStamp,
-        notice: FulfillmentNotice,
-    },
-}
-
-impl Notification {
-    pub fn stamp(&self) -> &EventStamp {
-        match self {
-            Notification::ListingStatus { stamp, .. }
-            | Notification::ListingQuantity { stamp, .. }
-            | Notification::FulfillmentOrderStatus { stamp, .. } => stamp,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Notification::ListingStatus { .. } => "LISTINGS_ITEM_STATUS_CHANGE",
-            Notification::ListingQuantity { .. } => "LISTINGS_ITEM_MFN_QUANTITY_CHANGE",
-            Notification::FulfillmentOrderStatus { .. } => "FULFILLMENT_ORDER_STATUS",
-        }
-    }
-}
-
-/// `Payload.FulfillmentOrderStatusNotification`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FulfillmentNotice {
-    pub seller_fulfillment_order_id: String,
-    pub event_type: String,
-    pub fulfillment_order_status: String,
-    pub status_updated_at: Option<DateTime<Utc>>,
-    pub shipment: Option<ShipmentNotice>,
-    pub return_item: Option<ReturnNotice>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShipmentNotice {
-    pub amazon_shipment_id: String,
-    pub status: String,
-    pub estimated_arrival: Option<DateTime<Utc>>,
-    pub packages: Vec<crate::domain::ShipmentPackage>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReturnNotice {
-    pub sku: String,
-    pub returned_quantity: i64,
-    pub received_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -229,7 +181,7 @@ pub fn parse(body: &str) -> Result<Notification, NotificationError> {
             Ok(Notification::ListingQuantity {
                 stamp,
                 sku: sku(KIND, &p.sku)?,
-                fulfillment_channel: p.fulfillment_channel_code,
+                channel: FulfillmentChannel::from_code(&p.fulfillment_channel_code),
                 quantity,
             })
         }
@@ -251,7 +203,7 @@ pub fn parse(body: &str) -> Result<Notification, NotificationError> {
                         packages: s
                             .fulfillment_shipment_packages
                             .into_iter()
-                            .map(|p| crate::domain::ShipmentPackage {
+                            .map(|p| ShipmentPackage {
                                 package_number: p.package_number,
                                 carrier_code: p.carrier_code,
                                 tracking_number: p.tracking_number,

@@ -1,6 +1,10 @@
 //! Demand forecasts: reading the latest forecast of a SKU, and the daily
 //! forecasting run that sets reorder points and raises reorders.
 
+mod run;
+
+pub use run::{ForecastRun, run_forecasts};
+
 use crate::app::{App, AppError, Resource};
 use crate::domain::Sku;
 use crate::ports::ForecastRecord;
