@@ -182,6 +182,11 @@ impl Run {
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .kill_on_drop(true);
+        if !prefix.is_empty() {
+            // Its own process group, so that the traced function dies with
+            // strace (a killed strace detaches its tracees and they run on).
+            command.process_group(0);
+        }
 
         let started = Instant::now();
         let mut child = command.spawn().map_err(|e| self.spawn_error(e))?;
@@ -197,7 +202,7 @@ impl Run {
             status = child.wait() => Err(format!("exited ({}) before it answered", status.map(|s| s.to_string()).unwrap_or_default())),
             _ = tokio::time::sleep(timeout) => Err(format!("no answer within {} s", timeout.as_secs())),
         };
-        stop(&mut child).await;
+        stop(&mut child, !prefix.is_empty()).await;
         let run = outcome.map_err(|reason| self.failed(reason))?;
         if let Some(failure) = &run.failure {
             return Err(self.failed(failure.clone()));
@@ -245,8 +250,14 @@ impl Run {
     }
 }
 
-async fn stop(child: &mut Child) {
+async fn stop(child: &mut Child, whole_group: bool) {
     // Already gone is fine: the run's outcome says why.
+    if whole_group && let Some(pid) = child.id() {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status()
+            .await;
+    }
     let _ = child.start_kill();
     let _ = child.wait().await;
 }
