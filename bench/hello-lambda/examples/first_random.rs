@@ -2,9 +2,9 @@
 //! takes: the DRBG's seeding, which with CPU jitter entropy runs the
 //! jitter collector first. A Stockroom function pays it once per cold
 //! start, at its first TLS handshake to DynamoDB, SQS or SES (the
-//! ClientHello random and the key share). Built twice by
-//! scripts/bench-coldstart, with AWS_LC_SYS_NO_JITTER_ENTROPY set to 1
-//! (this workspace) and 0.
+//! ClientHello random and the key share). Built twice, with
+//! AWS_LC_SYS_NO_JITTER_ENTROPY set to 1 (this workspace) and 0: the
+//! commands are in BENCHMARKS.md ("Cold start and size").
 
 use std::time::Instant;
 
