@@ -135,12 +135,14 @@ impl ApiRequest {
                     "the Authorization header must be Bearer <token>",
                 )
             })?;
-        app.tokens.verify(token).map_err(|e| match e {
-            TokenError::Expired => {
-                ApiError::unauthorized("token_expired", "the token has expired; sign in again")
-            }
-            _ => ApiError::unauthorized("invalid_token", "the token is not valid"),
-        })
+        app.token_keys()
+            .and_then(|keys| keys.verify(token))
+            .map_err(|e| match e {
+                TokenError::Expired => {
+                    ApiError::unauthorized("token_expired", "the token has expired; sign in again")
+                }
+                _ => ApiError::unauthorized("invalid_token", "the token is not valid"),
+            })
     }
 
     pub fn admin(&self, app: &App) -> Result<Principal, ApiError> {

@@ -7,7 +7,7 @@ use chrono::Duration;
 use super::JobSummary;
 use crate::app::{App, AppError};
 use crate::messages::OrderPlaced;
-use crate::ports::{PageRequest, QueueName};
+use crate::ports::{PageRequest, PublishQueue};
 
 pub async fn run(app: &App) -> Result<JobSummary, AppError> {
     let mut summary = JobSummary {
@@ -29,7 +29,7 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
             .map(|o| OrderPlaced::for_order(o).to_body())
             .collect();
         if !bodies.is_empty() {
-            match app.publisher.publish(QueueName::Orders, &bodies).await {
+            match app.publish(PublishQueue::Orders, &bodies).await {
                 Ok(()) => summary.acted += bodies.len() as u64,
                 Err(e) => {
                     summary.failed += bodies.len() as u64;

@@ -14,7 +14,7 @@ use crate::domain::{
 use crate::messages::OrderPlaced;
 use crate::ports::{
     IdempotencyRecord, OrderEffects, OrderFilter, OrderUpdate, Page, PageRequest, PlaceOrderError,
-    QueueName, Shortage, UpdateError,
+    PublishQueue, Shortage, UpdateError,
 };
 use crate::views::OrderView;
 
@@ -227,7 +227,7 @@ pub async fn place_order(
 /// already stored, and `order-recovery` re-publishes it if it stays PENDING.
 pub(crate) async fn publish_order_placed(app: &App, order: &Order) {
     let message = OrderPlaced::for_order(order).to_body();
-    if let Err(error) = app.publisher.publish(QueueName::Orders, &[message]).await {
+    if let Err(error) = app.publish(PublishQueue::Orders, &[message]).await {
         tracing::warn!(order_id = %order.order_id, error = %error, "OrderPlaced not published; order-recovery will retry");
     }
 }
