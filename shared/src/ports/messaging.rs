@@ -93,11 +93,16 @@ impl QueueName {
 
     /// The queue as one Stockroom publishes to, if it is one.
     pub fn published(self) -> Option<PublishQueue> {
-        match self {
-            QueueName::Orders => Some(PublishQueue::Orders),
-            QueueName::Reorders => Some(PublishQueue::Reorders),
-            _ => None,
-        }
+        PublishQueue::ALL
+            .into_iter()
+            .find(|q| QueueName::from(*q) == self)
+    }
+
+    /// The queue as one Amazon feeds, if it is one.
+    pub fn inbound(self) -> Option<InboundQueue> {
+        InboundQueue::ALL
+            .into_iter()
+            .find(|q| QueueName::from(*q) == self)
     }
 }
 
@@ -186,4 +191,25 @@ pub enum MailError {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &Email) -> Result<(), MailError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_queue_is_published_or_inbound_and_never_both() {
+        for queue in QueueName::ALL {
+            match (queue.published(), queue.inbound()) {
+                (Some(p), None) => assert_eq!(QueueName::from(p), queue),
+                (None, Some(i)) => assert_eq!(QueueName::from(i), queue),
+                other => panic!("{queue}: {other:?}"),
+            }
+            assert_eq!(QueueName::parse(queue.as_str()), Some(queue));
+        }
+        assert_eq!(
+            PublishQueue::ALL.len() + InboundQueue::ALL.len(),
+            QueueName::ALL.len()
+        );
+    }
 }
