@@ -38,8 +38,8 @@ fn admin(server: &DevServer, headers: &http::HeaderMap) -> Result<(), ApiError> 
         })?;
     let principal = server
         .app
-        .tokens
-        .verify(token.trim())
+        .token_keys()
+        .and_then(|keys| keys.verify(token.trim()))
         .map_err(|_| ApiError::unauthorized("invalid_token", "the token is not valid"))?;
     if principal.is_admin() {
         Ok(())

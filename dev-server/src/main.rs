@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use stockroom::telemetry;
-use stockroom::wiring::{Needs, build_app, ensure_store_ready};
+use stockroom::wiring::{build_local_app, ensure_store_ready};
 use stockroom_dev_server::config::DevConfig;
 use stockroom_dev_server::{DevServer, seed, serve};
 use tokio::net::TcpListener;
@@ -24,7 +24,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let dev = DevConfig::from_env()?;
     telemetry::init(dev.config.log_format);
     ensure_store_ready(&dev.config).await?;
-    let app = build_app(&dev.config, Needs::NOTHING).await?;
+    let app = build_local_app(&dev.config).await?;
     seed::admin(&app, &dev.admin_username, &dev.admin_password).await?;
     if dev.seed {
         let created = seed::catalogue(&app).await?;

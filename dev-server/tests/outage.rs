@@ -149,7 +149,12 @@ async fn an_outage_gives_503s_and_no_partial_orders_then_recovers() {
     let dev = dev_config(&[]);
     let app = App::new(
         store,
-        TokenKeys::new(&dev.config.auth),
+        TokenKeys::new(
+            dev.config
+                .auth
+                .as_ref()
+                .expect("the dev server has a token secret"),
+        ),
         dev.config.settings.clone(),
     );
     let server = Arc::new(Running::start_app(app, dev_config(&[])).await);

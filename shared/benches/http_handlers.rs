@@ -50,7 +50,8 @@ fn app(runtime: &tokio::runtime::Runtime) -> App {
 }
 
 fn token(app: &App, role: Role) -> String {
-    app.tokens
+    app.token_keys()
+        .unwrap()
         .issue(
             Principal {
                 customer_id: CustomerId::generate(),

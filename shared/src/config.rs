@@ -4,6 +4,15 @@
 //! with an error that names the variable. Nothing else in the crate reads
 //! the environment. The README's configuration table lists the same
 //! variables with the same defaults.
+//!
+//! Two readings: [`Config::for_function`] is a Lambda's, and reads what its
+//! row of the function table ([`crate::functions`]) calls for: `STORE` is
+//! required (no silent memory store in a deployment), `TOKEN_SECRET` is
+//! read by the API functions only and required there, each queue URL it
+//! publishes to and `SENDER_EMAIL` if it mails are required. The local
+//! reading ([`Config::from_lookup`], for the dev server, tools and tests)
+//! defaults `STORE` to the memory store and takes every other
+//! dependency as optional.
 
 use std::fmt;
 use std::time::Duration;
@@ -11,6 +20,9 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::domain::Currency;
+use crate::functions::Function;
+use crate::ports::PublishQueue;
+use crate::queue::QueueUrls;
 
 /// Why the configuration could not be read.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -119,13 +131,6 @@ pub struct AuthConfig {
     pub token_ttl: Duration,
 }
 
-/// Queue URLs this deployment publishes to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueueUrls {
-    pub orders: Option<String>,
-    pub reorders: Option<String>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -139,7 +144,9 @@ pub struct Config {
     /// defaults suit AWS; slow local stand-ins under heavy test load need
     /// more). The whole call, retries included, may take three times this.
     pub store_timeout: Option<Duration>,
-    pub auth: AuthConfig,
+    /// Present in the API functions (and locally when `TOKEN_SECRET` is set).
+    pub auth: Option<AuthConfig>,
+    /// The URLs of the queues this process may publish to.
     pub queues: QueueUrls,
     pub sender_email: Option<String>,
     pub settings: Settings,
@@ -150,133 +157,29 @@ pub struct Config {
 pub const MIN_SECRET_LEN: usize = 32;
 
 impl Config {
-    /// Reads the process environment.
+    /// A Lambda function's configuration, from the process environment.
+    pub fn for_function(function: &Function) -> Result<Self, ConfigError> {
+        Self::for_function_from(function, |name| std::env::var(name).ok())
+    }
+
+    /// A Lambda function's configuration, read through `lookup`.
+    pub fn for_function_from(
+        function: &Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        read(&lookup, Scope::Function(function))
+    }
+
+    /// The local configuration (dev server, tools), from the process
+    /// environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads settings through `lookup` (the environment, or a map in tests).
+    /// The local configuration, read through `lookup` (the environment, or
+    /// a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(&lookup);
-        let store = match env.get("STORE").as_deref().unwrap_or("memory") {
-            "memory" => StoreConfig::Memory,
-            "dynamodb" => StoreConfig::DynamoDb {
-                table: env.required("TABLE_NAME")?,
-            },
-            "mongodb" => StoreConfig::MongoDb {
-                uri: Secret::new(env.required("MONGODB_URI")?),
-                database: env
-                    .get("MONGODB_DATABASE")
-                    .unwrap_or_else(|| "stockroom".into()),
-            },
-            other => {
-                return Err(ConfigError::new(
-                    "STORE",
-                    format!("expected memory, dynamodb or mongodb, got {other:?}"),
-                ));
-            }
-        };
-        let token_secret = env.required("TOKEN_SECRET")?;
-        if token_secret.len() < MIN_SECRET_LEN {
-            return Err(ConfigError::new(
-                "TOKEN_SECRET",
-                format!("must be at least {MIN_SECRET_LEN} bytes"),
-            ));
-        }
-        let defaults = Settings::default();
-        let currency = match env.get("CURRENCY") {
-            Some(raw) => {
-                Currency::parse(&raw).map_err(|e| ConfigError::new("CURRENCY", e.message()))?
-            }
-            None => defaults.currency,
-        };
-        let fulfillment_mode = match env.get("FULFILLMENT_MODE").as_deref().unwrap_or("self") {
-            "self" => FulfillmentMode::SelfFulfilled,
-            "mcf" => FulfillmentMode::Mcf,
-            other => {
-                return Err(ConfigError::new(
-                    "FULFILLMENT_MODE",
-                    format!("expected self or mcf, got {other:?}"),
-                ));
-            }
-        };
-        let service_level: f64 =
-            env.parsed("FORECAST_SERVICE_LEVEL", defaults.forecast_service_level)?;
-        if !(0.5..=0.9999).contains(&service_level) {
-            return Err(ConfigError::new(
-                "FORECAST_SERVICE_LEVEL",
-                "must be between 0.5 and 0.9999",
-            ));
-        }
-        let subpar_rating: u8 = env.parsed("SUBPAR_RATING", defaults.subpar_rating)?;
-        if !(1..=6).contains(&subpar_rating) {
-            return Err(ConfigError::new("SUBPAR_RATING", "must be from 1 to 6"));
-        }
-        let settings = Settings {
-            currency,
-            default_reorder_point: env
-                .parsed("DEFAULT_REORDER_POINT", defaults.default_reorder_point)?,
-            default_reorder_quantity: env.parsed(
-                "DEFAULT_REORDER_QUANTITY",
-                defaults.default_reorder_quantity,
-            )?,
-            default_lead_time_days: env
-                .parsed("DEFAULT_LEAD_TIME_DAYS", defaults.default_lead_time_days)?,
-            subpar_rating,
-            fulfillment_mode,
-            idempotency_ttl: Duration::from_secs(
-                3600 * env.parsed::<u64>("IDEMPOTENCY_TTL_HOURS", 24)?,
-            ),
-            order_recovery_age: Duration::from_secs(env.parsed("ORDER_RECOVERY_AGE_SECONDS", 300)?),
-            forecast_service_level: service_level,
-            forecast_review_period_days: env.parsed(
-                "FORECAST_REVIEW_PERIOD_DAYS",
-                defaults.forecast_review_period_days,
-            )?,
-            forecast_history_days: env
-                .parsed("FORECAST_HISTORY_DAYS", defaults.forecast_history_days)?,
-        };
-        let log_format = match env.get("LOG_FORMAT").as_deref().unwrap_or("json") {
-            "json" => LogFormat::Json,
-            "text" => LogFormat::Text,
-            other => {
-                return Err(ConfigError::new(
-                    "LOG_FORMAT",
-                    format!("expected json or text, got {other:?}"),
-                ));
-            }
-        };
-        let store_timeout = match env.get("STORE_TIMEOUT_SECONDS") {
-            Some(raw) => Some(
-                raw.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
-                    .map(Duration::from_secs_f64)
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            "STORE_TIMEOUT_SECONDS",
-                            format!("expected seconds, got {raw:?}"),
-                        )
-                    })?,
-            ),
-            None => None,
-        };
-        Ok(Config {
-            store,
-            store_timeout,
-            auth: AuthConfig {
-                token_secret: Secret::new(token_secret),
-                token_ttl: Duration::from_secs(env.parsed("TOKEN_TTL_SECONDS", 3600)?),
-            },
-            queues: QueueUrls {
-                orders: env.get("ORDERS_QUEUE_URL"),
-                reorders: env.get("REORDERS_QUEUE_URL"),
-            },
-            sender_email: env.get("SENDER_EMAIL"),
-            settings,
-            log_format,
-        })
+        read(&lookup, Scope::Local)
     }
 
     /// The sender address, for functions that mail.
@@ -285,6 +188,189 @@ impl Config {
             .as_deref()
             .ok_or_else(|| ConfigError::new("SENDER_EMAIL", "is required by this function"))
     }
+
+    /// The token signing settings, for functions that sign or check tokens.
+    pub fn require_auth(&self) -> Result<&AuthConfig, ConfigError> {
+        self.auth
+            .as_ref()
+            .ok_or_else(|| ConfigError::new("TOKEN_SECRET", "is required by this function"))
+    }
+
+    /// The URL of `queue`, for functions that publish to it.
+    pub fn require_queue_url(&self, queue: PublishQueue) -> Result<&str, ConfigError> {
+        self.queues
+            .get(queue)
+            .ok_or_else(|| ConfigError::new(queue.url_variable(), "is required by this function"))
+    }
+}
+
+/// Whose configuration is read.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// The dev server, tools and tests: memory store by default, every
+    /// other dependency optional.
+    Local,
+    /// A Lambda function: `STORE` and exactly what its row needs, required.
+    Function(&'a Function),
+}
+
+fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Config, ConfigError> {
+    let env = Env(lookup);
+    let store = match scope {
+        Scope::Local => env.get("STORE").unwrap_or_else(|| "memory".into()),
+        Scope::Function(_) => env.required("STORE")?,
+    };
+    let store = match store.as_str() {
+        "memory" => StoreConfig::Memory,
+        "dynamodb" => StoreConfig::DynamoDb {
+            table: env.required("TABLE_NAME")?,
+        },
+        "mongodb" => StoreConfig::MongoDb {
+            uri: Secret::new(env.required("MONGODB_URI")?),
+            database: env
+                .get("MONGODB_DATABASE")
+                .unwrap_or_else(|| "stockroom".into()),
+        },
+        other => {
+            return Err(ConfigError::new(
+                "STORE",
+                format!("expected memory, dynamodb or mongodb, got {other:?}"),
+            ));
+        }
+    };
+    let auth = match scope {
+        Scope::Function(f) if f.needs_token_secret() => {
+            Some(auth(&env, env.required("TOKEN_SECRET")?)?)
+        }
+        // Not read at all: the function is not given the secret.
+        Scope::Function(_) => None,
+        Scope::Local => match env.get("TOKEN_SECRET") {
+            Some(secret) => Some(auth(&env, secret)?),
+            None => None,
+        },
+    };
+    let mut queues = QueueUrls::new();
+    let mut sender_email = None;
+    match scope {
+        Scope::Function(f) => {
+            for queue in f.publishes {
+                queues = queues.with(*queue, env.required(queue.url_variable())?);
+            }
+            if f.mails {
+                sender_email = Some(env.required("SENDER_EMAIL")?);
+            }
+        }
+        Scope::Local => {
+            for queue in PublishQueue::ALL {
+                if let Some(url) = env.get(queue.url_variable()) {
+                    queues = queues.with(queue, url);
+                }
+            }
+            sender_email = env.get("SENDER_EMAIL");
+        }
+    }
+    let defaults = Settings::default();
+    let currency = match env.get("CURRENCY") {
+        Some(raw) => {
+            Currency::parse(&raw).map_err(|e| ConfigError::new("CURRENCY", e.message()))?
+        }
+        None => defaults.currency,
+    };
+    let fulfillment_mode = match env.get("FULFILLMENT_MODE").as_deref().unwrap_or("self") {
+        "self" => FulfillmentMode::SelfFulfilled,
+        "mcf" => FulfillmentMode::Mcf,
+        other => {
+            return Err(ConfigError::new(
+                "FULFILLMENT_MODE",
+                format!("expected self or mcf, got {other:?}"),
+            ));
+        }
+    };
+    let service_level: f64 =
+        env.parsed("FORECAST_SERVICE_LEVEL", defaults.forecast_service_level)?;
+    if !(0.5..=0.9999).contains(&service_level) {
+        return Err(ConfigError::new(
+            "FORECAST_SERVICE_LEVEL",
+            "must be between 0.5 and 0.9999",
+        ));
+    }
+    let subpar_rating: u8 = env.parsed("SUBPAR_RATING", defaults.subpar_rating)?;
+    if !(1..=6).contains(&subpar_rating) {
+        return Err(ConfigError::new("SUBPAR_RATING", "must be from 1 to 6"));
+    }
+    let settings = Settings {
+        currency,
+        default_reorder_point: env
+            .parsed("DEFAULT_REORDER_POINT", defaults.default_reorder_point)?,
+        default_reorder_quantity: env.parsed(
+            "DEFAULT_REORDER_QUANTITY",
+            defaults.default_reorder_quantity,
+        )?,
+        default_lead_time_days: env
+            .parsed("DEFAULT_LEAD_TIME_DAYS", defaults.default_lead_time_days)?,
+        subpar_rating,
+        fulfillment_mode,
+        idempotency_ttl: Duration::from_secs(
+            3600 * env.parsed::<u64>("IDEMPOTENCY_TTL_HOURS", 24)?,
+        ),
+        order_recovery_age: Duration::from_secs(env.parsed("ORDER_RECOVERY_AGE_SECONDS", 300)?),
+        forecast_service_level: service_level,
+        forecast_review_period_days: env.parsed(
+            "FORECAST_REVIEW_PERIOD_DAYS",
+            defaults.forecast_review_period_days,
+        )?,
+        forecast_history_days: env
+            .parsed("FORECAST_HISTORY_DAYS", defaults.forecast_history_days)?,
+    };
+    let log_format = match env.get("LOG_FORMAT").as_deref().unwrap_or("json") {
+        "json" => LogFormat::Json,
+        "text" => LogFormat::Text,
+        other => {
+            return Err(ConfigError::new(
+                "LOG_FORMAT",
+                format!("expected json or text, got {other:?}"),
+            ));
+        }
+    };
+    let store_timeout = match env.get("STORE_TIMEOUT_SECONDS") {
+        Some(raw) => Some(
+            raw.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "STORE_TIMEOUT_SECONDS",
+                        format!("expected seconds, got {raw:?}"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    Ok(Config {
+        store,
+        store_timeout,
+        auth,
+        queues,
+        sender_email,
+        settings,
+        log_format,
+    })
+}
+
+/// The token settings around a secret that was read.
+fn auth(env: &Env<'_>, token_secret: String) -> Result<AuthConfig, ConfigError> {
+    if token_secret.len() < MIN_SECRET_LEN {
+        return Err(ConfigError::new(
+            "TOKEN_SECRET",
+            format!("must be at least {MIN_SECRET_LEN} bytes"),
+        ));
+    }
+    Ok(AuthConfig {
+        token_secret: Secret::new(token_secret),
+        token_ttl: Duration::from_secs(env.parsed("TOKEN_TTL_SECONDS", 3600)?),
+    })
 }
 
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
@@ -315,92 +401,4 @@ impl Env<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
-    }
-
-    const SECRET: (&str, &str) = ("TOKEN_SECRET", "0123456789abcdef0123456789abcdef");
-
-    #[test]
-    fn defaults_are_the_embedded_store() {
-        let c = config(&[SECRET]).unwrap();
-        assert_eq!(c.store, StoreConfig::Memory);
-        assert_eq!(c.settings, Settings::default());
-        assert_eq!(c.auth.token_ttl, Duration::from_secs(3600));
-    }
-
-    #[test]
-    fn errors_name_the_variable() {
-        assert_eq!(config(&[]).unwrap_err().var, "TOKEN_SECRET");
-        assert_eq!(
-            config(&[("TOKEN_SECRET", "short")]).unwrap_err().var,
-            "TOKEN_SECRET"
-        );
-        assert_eq!(
-            config(&[SECRET, ("STORE", "dynamodb")]).unwrap_err().var,
-            "TABLE_NAME"
-        );
-        assert_eq!(
-            config(&[SECRET, ("STORE", "mongodb")]).unwrap_err().var,
-            "MONGODB_URI"
-        );
-        assert_eq!(
-            config(&[SECRET, ("STORE", "postgres")]).unwrap_err().var,
-            "STORE"
-        );
-        assert_eq!(
-            config(&[SECRET, ("DEFAULT_REORDER_POINT", "ten")])
-                .unwrap_err()
-                .var,
-            "DEFAULT_REORDER_POINT"
-        );
-        assert_eq!(
-            config(&[SECRET, ("CURRENCY", "usd")]).unwrap_err().var,
-            "CURRENCY"
-        );
-        assert_eq!(
-            config(&[SECRET, ("FULFILLMENT_MODE", "fba")])
-                .unwrap_err()
-                .var,
-            "FULFILLMENT_MODE"
-        );
-        assert_eq!(
-            config(&[SECRET, ("FORECAST_SERVICE_LEVEL", "1.5")])
-                .unwrap_err()
-                .var,
-            "FORECAST_SERVICE_LEVEL"
-        );
-        let msg = config(&[SECRET, ("STORE", "dynamodb")])
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("TABLE_NAME"), "{msg}");
-    }
-
-    #[test]
-    fn backends_and_modes_parse() {
-        let c = config(&[SECRET, ("STORE", "dynamodb"), ("TABLE_NAME", "t")]).unwrap();
-        assert_eq!(c.store, StoreConfig::DynamoDb { table: "t".into() });
-        let c = config(&[
-            SECRET,
-            ("STORE", "mongodb"),
-            ("MONGODB_URI", "mongodb://x"),
-            ("FULFILLMENT_MODE", "mcf"),
-        ])
-        .unwrap();
-        assert_eq!(c.store.kind(), "mongodb");
-        assert_eq!(c.settings.fulfillment_mode, FulfillmentMode::Mcf);
-        assert!(
-            format!("{:?}", c.store).contains("Secret(..)"),
-            "the URI is not logged"
-        );
-        assert!(c.require_sender_email().is_err());
-    }
-}
+mod tests;

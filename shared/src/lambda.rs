@@ -1,5 +1,8 @@
-//! Entry points for the Lambda binaries: read the configuration, build the
-//! app once, run the handler. A function's `main` is one call.
+//! Entry points for the Lambda binaries: read the function's configuration,
+//! build its app once, run the handler. A function's `main` is one call
+//! with its row of the function table ([`crate::functions`]), which says
+//! what the function serves and what it needs; a missing setting stops the
+//! start with an error naming it, before the first event.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -10,19 +13,37 @@ use lambda_http::service_fn;
 
 use crate::app::{App, AppError};
 use crate::config::Config;
-use crate::http::RouteGroup;
+use crate::functions::{Function, Trigger};
 use crate::jobs::JobSummary;
 use crate::telemetry;
-use crate::wiring::{Needs, build_app};
+use crate::wiring::{StartupError, build_app};
 
 /// Result of an entry point: start-up errors are printed by the runtime.
 pub type LambdaResult = Result<(), lambda_runtime::Error>;
 
-/// Serves the HTTP routes of `groups` behind API Gateway (HTTP API).
-pub async fn run_http(groups: &'static [RouteGroup], needs: Needs) -> LambdaResult {
-    let config = Config::from_env()?;
+/// Reads the configuration of `function`, starts logging and builds its
+/// app, after checking that `entry` is the entry point its trigger calls for.
+async fn start(
+    function: &'static Function,
+    entry: &'static str,
+    fits: fn(&Trigger) -> bool,
+) -> Result<Arc<App>, lambda_runtime::Error> {
+    if !fits(&function.trigger) {
+        return Err(StartupError::WrongEntryPoint {
+            function: function.name,
+            entry,
+        }
+        .into());
+    }
+    let config = Config::for_function(function)?;
     telemetry::init(config.log_format);
-    let app = Arc::new(build_app(&config, needs).await?);
+    Ok(Arc::new(build_app(function, &config).await?))
+}
+
+/// Serves the function's HTTP routes behind API Gateway (HTTP API).
+pub async fn run_http(function: &'static Function) -> LambdaResult {
+    let app = start(function, "HTTP requests", |t| matches!(t, Trigger::Http(_))).await?;
+    let groups = function.routes();
     lambda_http::run(service_fn(move |req| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(crate::http::handle(&app, groups, req).await) }
@@ -30,14 +51,12 @@ pub async fn run_http(groups: &'static [RouteGroup], needs: Needs) -> LambdaResu
     .await
 }
 
-/// Consumes an SQS queue, reporting partial batch failures.
-pub async fn run_sqs<F>(needs: Needs, handler: F) -> LambdaResult
+/// Consumes the function's SQS queues, reporting partial batch failures.
+pub async fn run_sqs<F>(function: &'static Function, handler: F) -> LambdaResult
 where
     F: for<'a> AsyncSqsHandler<'a> + Copy + Send + Sync + 'static,
 {
-    let config = Config::from_env()?;
-    telemetry::init(config.log_format);
-    let app = Arc::new(build_app(&config, needs).await?);
+    let app = start(function, "SQS", |t| matches!(t, Trigger::Queues(_))).await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
             let app = Arc::clone(&app);
@@ -67,13 +86,14 @@ where
 /// Runs a scheduled job on each EventBridge schedule event; the summary
 /// is the invocation's result. A failed run is an invocation error (so the
 /// schedule's retry policy and alarms see it).
-pub async fn run_job<F>(needs: Needs, job: F) -> LambdaResult
+pub async fn run_job<F>(function: &'static Function, job: F) -> LambdaResult
 where
     F: for<'a> AsyncJob<'a> + Copy + Send + Sync + 'static,
 {
-    let config = Config::from_env()?;
-    telemetry::init(config.log_format);
-    let app = Arc::new(build_app(&config, needs).await?);
+    let app = start(function, "a schedule", |t| {
+        matches!(t, Trigger::Schedule(_))
+    })
+    .await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |_event: lambda_runtime::LambdaEvent<EventBridgeEvent>| {
             let app = Arc::clone(&app);

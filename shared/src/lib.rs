@@ -5,8 +5,10 @@
 //! A request or message travels through these modules, outside in:
 //!
 //! * [`lambda`]: the entry points. A function's `main` is one call to
-//!   [`lambda::run_http`], [`lambda::run_sqs`] or [`lambda::run_job`], which
-//!   reads [`config`] once, builds the [`app::App`] through [`wiring`] and
+//!   [`lambda::run_http`], [`lambda::run_sqs`] or [`lambda::run_job`] with
+//!   its row of the function table ([`functions`]: routes, queues consumed
+//!   and published, mail, token secret, schedule), which reads [`config`]
+//!   once for that function, builds the [`app::App`] through [`wiring`] and
 //!   serves events until the process is frozen.
 //! * [`http`]: API Gateway (payload 2.0) requests: the route table, bearer
 //!   authentication ([`auth`]), request parsing, the one `ApiError` to
@@ -25,7 +27,8 @@
 //! * [`ports`]: the traits the use cases need: stores, a queue publisher, a
 //!   mailer. Adapters live in [`store`] (memory, DynamoDB, MongoDB, and the
 //!   contract suite they all pass), [`queue`] (SQS and an in-process
-//!   stand-in) and [`mail`] (SES v2 and an outbox).
+//!   stand-in) and [`mail`] (SES v2 and an outbox). Every adapter that
+//!   retries on its own backs off under one [`retry::RetryPolicy`].
 //! * [`telemetry`]: structured logs; errors are logged once, at the edge,
 //!   with their cause chain. [`aws`]: the SDK configuration, shaped for
 //!   cold starts.
@@ -38,6 +41,7 @@ pub mod config;
 pub mod consumers;
 pub mod domain;
 pub mod forecast;
+pub mod functions;
 pub mod http;
 pub mod jobs;
 pub mod lambda;
@@ -45,6 +49,7 @@ pub mod mail;
 pub mod messages;
 pub mod ports;
 pub mod queue;
+pub mod retry;
 pub mod store;
 pub mod telemetry;
 pub mod views;

@@ -5,6 +5,13 @@
 //! driver starts monitoring the deployment in the background when its
 //! client is created, which the cold start does not wait for (it warms the
 //! connection for the first invocation).
+//!
+//! A Lambda's app is built from its row of the function table
+//! ([`build_app`]): a publisher for exactly the queues it publishes to, a
+//! mailer if it mails, the token keys if it serves HTTP, and nothing else;
+//! a dependency the row names but the configuration lacks stops the start,
+//! naming the setting. The dev server and tools build a local app
+//! ([`build_local_app`]) and add their own queues and outbox.
 
 use std::sync::Arc;
 
@@ -13,7 +20,9 @@ use thiserror::Error;
 use crate::app::App;
 use crate::auth::TokenKeys;
 use crate::config::{Config, ConfigError, StoreConfig};
-use crate::ports::{QueueName, Store};
+use crate::functions::Function;
+use crate::ports::Store;
+use crate::queue::QueueUrls;
 use crate::store::MemoryStore;
 
 #[derive(Debug, Error)]
@@ -24,22 +33,13 @@ pub enum StartupError {
     NotBuilt(&'static str),
     #[error("the store could not be set up")]
     Store(#[source] crate::ports::BoxError),
-}
-
-/// What a function uses besides the store.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Needs {
-    /// Queues the function publishes to; each needs its `*_QUEUE_URL`.
-    pub publishes: &'static [QueueName],
-    /// Sends email (SES v2; needs `SENDER_EMAIL`).
-    pub mailer: bool,
-}
-
-impl Needs {
-    pub const NOTHING: Needs = Needs {
-        publishes: &[],
-        mailer: false,
-    };
+    /// A binary started the wrong entry point for its row (say `run_sqs`
+    /// for an HTTP function).
+    #[error("{function} is not triggered by {entry}")]
+    WrongEntryPoint {
+        function: &'static str,
+        entry: &'static str,
+    },
 }
 
 /// The SDK configuration, loaded at most once per cold start and shared by
@@ -100,17 +100,14 @@ async fn build_store_with(config: &Config, sdk: &Sdk) -> Result<Arc<dyn Store>, 
         StoreConfig::DynamoDb { .. } => Err(StartupError::NotBuilt("dynamodb")),
         #[cfg(feature = "mongodb")]
         StoreConfig::MongoDb { uri, database } => {
-            use crate::store::mongodb::{MongoStore, TransactionRetry};
+            use crate::store::mongodb::{MongoStore, TRANSACTION_RETRY};
             let mut store = MongoStore::connect(uri.expose(), database)
                 .await
                 .map_err(|e| StartupError::Store(Box::new(e)))?;
             if let Some(timeout) = config.store_timeout {
-                // A longer budget for write-conflict retries on a hot SKU.
-                store = store.with_transaction_retry(TransactionRetry {
-                    max_attempts: 10_000,
-                    max_elapsed: timeout * 3,
-                    ..TransactionRetry::default()
-                });
+                // Slow stand-ins get as many write-conflict retries as fit
+                // in the whole call's time (a hot SKU under test load).
+                store = store.with_transaction_retry(TRANSACTION_RETRY.within(timeout * 3));
             }
             Ok(Arc::new(store))
         }
@@ -157,52 +154,52 @@ pub async fn ensure_store_ready(config: &Config) -> Result<(), StartupError> {
     }
 }
 
-/// The queue URL configured for `queue`, or an error naming its variable.
-fn queue_url(config: &Config, queue: QueueName) -> Result<String, ConfigError> {
-    let (var, url) = match queue {
-        QueueName::Orders => ("ORDERS_QUEUE_URL", &config.queues.orders),
-        QueueName::Reorders => ("REORDERS_QUEUE_URL", &config.queues.reorders),
-        other => {
-            return Err(ConfigError::new(
-                "QUEUE",
-                format!("{other} is fed by Amazon, not published to by Stockroom"),
-            ));
-        }
+/// Builds the app of a Lambda function from its row: the configured store,
+/// an SQS publisher for the queues it publishes to, the SES mailer if it
+/// mails, the token keys if it serves HTTP. Fails, naming the setting,
+/// when the configuration lacks one of them.
+pub async fn build_app(function: &Function, config: &Config) -> Result<App, StartupError> {
+    // Everything the row needs is checked before any client is built.
+    let tokens = if function.needs_token_secret() {
+        Some(TokenKeys::new(config.require_auth()?))
+    } else {
+        None
     };
-    url.clone()
-        .ok_or_else(|| ConfigError::new(var, "is required by this function"))
-}
-
-/// Builds the app for a Lambda function: the configured store, an SQS
-/// publisher for the queues it publishes to, and the SES mailer if it mails.
-pub async fn build_app(config: &Config, needs: Needs) -> Result<App, StartupError> {
+    let mut urls = QueueUrls::new();
+    for queue in function.publishes {
+        urls = urls.with(*queue, config.require_queue_url(*queue)?);
+    }
+    let sender = if function.mails {
+        Some(config.require_sender_email()?.to_owned())
+    } else {
+        None
+    };
     let sdk = Sdk::default();
     let store = build_store_with(config, &sdk).await?;
-    let mut app = App::new(store, TokenKeys::new(&config.auth), config.settings.clone());
-    if !needs.publishes.is_empty() {
-        let mut urls = Vec::new();
-        for queue in needs.publishes {
-            urls.push((*queue, queue_url(config, *queue)?));
-        }
+    let mut app = App::without_tokens(store, config.settings.clone());
+    app.tokens = tokens;
+    if !function.publishes.is_empty() {
         app = with_sqs(app, urls, &sdk).await?;
     }
-    if needs.mailer {
-        let sender = config.require_sender_email()?.to_owned();
+    if let Some(sender) = sender {
         app = with_ses(app, sender, &sdk).await?;
     }
     Ok(app)
 }
 
+/// Builds the app of the dev server or a tool: the configured store and
+/// the token keys if `TOKEN_SECRET` is set; the caller adds queues and a
+/// mailer of its own.
+pub async fn build_local_app(config: &Config) -> Result<App, StartupError> {
+    let store = build_store(config).await?;
+    let mut app = App::without_tokens(store, config.settings.clone());
+    app.tokens = config.auth.as_ref().map(TokenKeys::new);
+    Ok(app)
+}
+
 #[cfg(feature = "sqs")]
-async fn with_sqs(
-    app: App,
-    urls: Vec<(QueueName, String)>,
-    sdk: &Sdk,
-) -> Result<App, StartupError> {
-    use crate::queue::sqs::{self, QueueUrls, SqsPublisher};
-    let urls = urls
-        .into_iter()
-        .fold(QueueUrls::new(), |acc, (queue, url)| acc.with(queue, url));
+async fn with_sqs(app: App, urls: QueueUrls, sdk: &Sdk) -> Result<App, StartupError> {
+    use crate::queue::sqs::{self, SqsPublisher};
     Ok(app.with_publisher(Arc::new(SqsPublisher::new(
         sqs::client(sdk.get().await),
         urls,
@@ -210,11 +207,7 @@ async fn with_sqs(
 }
 
 #[cfg(not(feature = "sqs"))]
-async fn with_sqs(
-    _app: App,
-    _urls: Vec<(QueueName, String)>,
-    _sdk: &Sdk,
-) -> Result<App, StartupError> {
+async fn with_sqs(_app: App, _urls: QueueUrls, _sdk: &Sdk) -> Result<App, StartupError> {
     Err(StartupError::NotBuilt("sqs"))
 }
 
@@ -235,35 +228,61 @@ async fn with_ses(_app: App, _sender: String, _sdk: &Sdk) -> Result<App, Startup
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::functions::{
+        AUTH_API, FULFILLMENT_NOTIFICATIONS, ORDERS_API, REORDER_MAILER, STOCK_CHECK,
+    };
+    use crate::ports::PublishQueue;
 
-    fn config(pairs: &[(&str, &str)]) -> Config {
-        let map: HashMap<String, String> = pairs
+    fn local(pairs: &[(&str, &str)]) -> Config {
+        let map: std::collections::HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::from_lookup(|k| {
-            map.get(k)
-                .cloned()
-                .or_else(|| (k == "TOKEN_SECRET").then(|| "x".repeat(32)))
-        })
-        .unwrap()
+        Config::from_lookup(|k| map.get(k).cloned()).unwrap()
+    }
+
+    const SECRET: (&str, &str) = ("TOKEN_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[tokio::test]
+    async fn a_missing_dependency_of_the_row_is_named_at_start() {
+        let err = build_app(&ORDERS_API, &local(&[SECRET])).await.unwrap_err();
+        assert!(err.to_string().contains("ORDERS_QUEUE_URL"), "{err}");
+        let err = build_app(&STOCK_CHECK, &local(&[])).await.unwrap_err();
+        assert!(err.to_string().contains("REORDERS_QUEUE_URL"), "{err}");
+        let err = build_app(&REORDER_MAILER, &local(&[])).await.unwrap_err();
+        assert!(err.to_string().contains("SENDER_EMAIL"), "{err}");
+        let err = build_app(&AUTH_API, &local(&[])).await.unwrap_err();
+        assert!(err.to_string().contains("TOKEN_SECRET"), "{err}");
     }
 
     #[tokio::test]
-    async fn missing_queue_urls_and_sender_are_named() {
-        let needs = Needs {
-            publishes: &[QueueName::Orders],
-            mailer: false,
-        };
-        let err = build_app(&config(&[]), needs).await.unwrap_err();
-        assert!(err.to_string().contains("ORDERS_QUEUE_URL"), "{err}");
-        let needs = Needs {
-            publishes: &[],
-            mailer: true,
-        };
-        let err = build_app(&config(&[]), needs).await.unwrap_err();
-        assert!(err.to_string().contains("SENDER_EMAIL"), "{err}");
-        assert!(build_app(&config(&[]), Needs::NOTHING).await.is_ok());
+    async fn a_function_gets_what_its_row_names_and_nothing_else() {
+        let app = build_app(&FULFILLMENT_NOTIFICATIONS, &local(&[SECRET]))
+            .await
+            .unwrap();
+        assert!(app.publisher.is_none() && app.mailer.is_none());
+        assert!(app.tokens.is_none(), "a consumer holds no token keys");
+        assert!(matches!(
+            app.publish(PublishQueue::Orders, &["x".into()]).await,
+            Err(crate::ports::PublishError::NotConfigured(
+                PublishQueue::Orders
+            ))
+        ));
+
+        let app = build_app(&AUTH_API, &local(&[SECRET])).await.unwrap();
+        assert!(app.tokens.is_some());
+        assert!(app.publisher.is_none() && app.mailer.is_none());
+
+        let app = build_local_app(&local(&[])).await.unwrap();
+        assert!(app.tokens.is_none() && app.publisher.is_none());
+    }
+
+    #[cfg(feature = "sqs")]
+    #[tokio::test]
+    async fn a_publishing_function_gets_a_publisher() {
+        let config = local(&[SECRET, ("ORDERS_QUEUE_URL", "http://127.0.0.1:1/q")]);
+        let app = build_app(&ORDERS_API, &config).await.unwrap();
+        assert!(app.publisher.is_some() && app.tokens.is_some());
+        assert!(app.mailer.is_none());
     }
 }

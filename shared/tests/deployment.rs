@@ -1,9 +1,11 @@
-//! The SAM template against the code: every function crate is deployed
-//! with its own binary and has sample events, every route of the route
-//! table is wired to the function that serves it (and nothing else is),
-//! every environment variable is one the configuration reads, every queue
-//! has a dead-letter queue, every SQS event source reports partial batch
-//! failures, and the table is the one the DynamoDB adapter creates.
+//! The SAM template against the code: every function crate is a row of the
+//! function table (`stockroom::functions`) and is deployed with its own
+//! binary and sample events; each function gets exactly the environment
+//! its configuration reads (`TOKEN_SECRET` for the API functions alone),
+//! the HTTP routes, queues, schedule, queue-send and SES permissions its
+//! row names and no others; every queue has a dead-letter queue, every SQS
+//! event source reports partial batch failures, and the table is the one
+//! the DynamoDB adapter creates.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,12 +15,9 @@ use std::sync::Mutex;
 use serde_json::Value as Json;
 use serde_norway::Value;
 use stockroom::config::Config;
+use stockroom::functions::{self, Function};
 use stockroom::http::{ROUTES, RouteGroup};
-
-/// Functions the template may name before their crate lands on this branch.
-/// Such a function still needs sample events; once its crate exists it is
-/// checked like every other.
-const PENDING_FUNCTIONS: &[&str] = &["demand-forecast"];
+use stockroom::ports::QueueName;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -146,6 +145,8 @@ fn every_function_crate_is_deployed_and_has_events() {
     let deployed = functions(&t);
     let crates = dirs(&root().join("functions"));
     assert!(!crates.is_empty());
+    let table: BTreeSet<String> = functions::ALL.iter().map(|f| f.name.to_owned()).collect();
+    assert_eq!(&table, &crates, "functions/ and the function table");
     for name in &crates {
         assert_eq!(
             &package_name(&root().join("functions").join(name)),
@@ -159,7 +160,7 @@ fn every_function_crate_is_deployed_and_has_events() {
     }
     for name in deployed.keys() {
         assert!(
-            crates.contains(name) || PENDING_FUNCTIONS.contains(&name.as_str()),
+            crates.contains(name),
             "template.yaml deploys {name}, which has no crate in functions/"
         );
         assert!(
@@ -198,14 +199,14 @@ fn functions_run_on_al2023_arm64() {
     }
 }
 
-/// The function that serves a route group in the deployment.
-fn function_of(group: RouteGroup) -> &'static str {
-    match group {
-        RouteGroup::Auth | RouteGroup::Docs => "auth-api",
-        RouteGroup::Listings => "listings-api",
-        RouteGroup::Orders => "orders-api",
-        RouteGroup::Admin => "admin-api",
-    }
+/// The row of a deployed function.
+fn row(name: &str) -> &'static Function {
+    functions::named(name).unwrap_or_else(|| panic!("{name} is not in the function table"))
+}
+
+/// Whether the deployed function `name` serves routes of `group`.
+fn serves(name: &str, group: RouteGroup) -> bool {
+    functions::named(name).is_some_and(|f| f.routes().contains(&group))
 }
 
 #[test]
@@ -236,23 +237,32 @@ fn every_route_goes_to_its_function_and_no_other_route_exists() {
             assert!(wired.insert(route.clone()), "{route:?} is wired twice");
         }
     }
-    let expected: BTreeSet<(String, String, String)> = ROUTES
+    // Every route once, to a function whose row serves its group (the
+    // docs route is served by every API function and wired to one).
+    for (method, path, function) in &wired {
+        let route = ROUTES
+            .iter()
+            .find(|r| r.method.as_str() == method && r.path == path)
+            .unwrap_or_else(|| panic!("template route {method} {path} is not in ROUTES"));
+        assert!(
+            serves(function, route.group),
+            "{method} {path} goes to {function}, whose row does not serve {:?}",
+            route.group
+        );
+    }
+    let missing: Vec<String> = ROUTES
         .iter()
-        .map(|r| {
-            (
-                r.method.as_str().to_owned(),
-                r.path.to_owned(),
-                function_of(r.group).to_owned(),
-            )
+        .filter(|r| {
+            !wired
+                .iter()
+                .any(|(m, p, _)| m == r.method.as_str() && p == r.path)
         })
+        .map(|r| format!("{} {}", r.method, r.path))
         .collect();
-    let missing: Vec<_> = expected.difference(&wired).collect();
-    let extra: Vec<_> = wired.difference(&expected).collect();
     assert!(
         missing.is_empty(),
         "routes not in the template: {missing:?}"
     );
-    assert!(extra.is_empty(), "template routes not in ROUTES: {extra:?}");
 }
 
 #[test]
@@ -262,7 +272,7 @@ fn sample_events_match_their_functions_triggers() {
         let kinds = event_kinds(&f);
         let routes: BTreeSet<String> = ROUTES
             .iter()
-            .filter(|r| function_of(r.group) == name)
+            .filter(|r| serves(&name, r.group))
             .map(|r| format!("{} {}", r.method, r.path))
             .collect();
         for file in event_files(&name) {
@@ -292,27 +302,27 @@ fn sample_events_match_their_functions_triggers() {
     }
 }
 
-/// Every variable `Config` reads, found by letting it read through a
-/// recording lookup once per store backend.
-fn config_variables() -> BTreeSet<String> {
+/// Every variable a function's configuration reads, found by letting it
+/// read through a recording lookup once per store backend (with every
+/// setting its row requires present).
+fn variables_read(function: &Function) -> BTreeSet<String> {
     let seen = Mutex::new(BTreeSet::new());
     for store in ["memory", "dynamodb", "mongodb"] {
-        Config::from_lookup(|name| {
+        Config::for_function_from(function, |name| {
             seen.lock().unwrap().insert(name.to_owned());
             match name {
                 "STORE" => Some(store.to_owned()),
                 "TABLE_NAME" => Some("t".into()),
                 "MONGODB_URI" => Some("mongodb://localhost".into()),
                 "TOKEN_SECRET" => Some("0123456789abcdef0123456789abcdef".into()),
+                "SENDER_EMAIL" => Some("reorders@example.com".into()),
+                queue if queue.ends_with("_QUEUE_URL") => Some("https://sqs/q".into()),
                 _ => None,
             }
         })
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{}: {e}", function.name));
     }
-    let mut names = seen.into_inner().unwrap();
-    // Read by the log filter (`telemetry::init`, tracing's EnvFilter), not by `Config`.
-    names.insert("RUST_LOG".to_owned());
-    names
+    seen.into_inner().unwrap()
 }
 
 fn variables(env: &Value) -> BTreeSet<String> {
@@ -322,64 +332,216 @@ fn variables(env: &Value) -> BTreeSet<String> {
     }
 }
 
-/// The variables a function needs beyond the shared ones, read from the
-/// `Needs` in its `main.rs`: a queue URL per queue it publishes to, and
-/// the sender if it mails. A pending function without a crate is expected
-/// to publish reorders.
-fn own_environment(function: &str) -> BTreeSet<String> {
-    let main = root().join("functions").join(function).join("src/main.rs");
-    let source = match std::fs::read_to_string(&main) {
-        Ok(source) => source,
-        Err(_) if PENDING_FUNCTIONS.contains(&function) => "QueueName::Reorders".to_owned(),
-        Err(e) => panic!("{}: {e}", main.display()),
-    };
-    let mut vars = BTreeSet::new();
-    for (needle, var) in [
-        ("QueueName::Orders", "ORDERS_QUEUE_URL"),
-        ("QueueName::Reorders", "REORDERS_QUEUE_URL"),
-        ("mailer: true", "SENDER_EMAIL"),
-    ] {
-        if source.contains(needle) {
-            vars.insert(var.to_owned());
+#[test]
+fn each_function_gets_the_environment_its_configuration_reads() {
+    let t = template();
+    let reads: BTreeMap<&str, BTreeSet<String>> = functions::ALL
+        .iter()
+        .map(|f| (f.name, variables_read(f)))
+        .collect();
+    // What every function reads belongs in Globals; the rest in each
+    // function's own environment.
+    let common: BTreeSet<String> = reads
+        .values()
+        .fold(None::<BTreeSet<String>>, |acc, r| {
+            Some(match acc {
+                None => r.clone(),
+                Some(acc) => acc.intersection(r).cloned().collect(),
+            })
+        })
+        .unwrap();
+    let global = variables(&t["Globals"]["Function"]["Environment"]);
+    for var in &global {
+        // RUST_LOG is read by the log filter (`telemetry::init`), not by `Config`.
+        assert!(
+            common.contains(var) || var == "RUST_LOG",
+            "Globals sets {var}, which not every function reads"
+        );
+    }
+    for required in ["STORE", "TABLE_NAME", "MONGODB_URI"] {
+        assert!(global.contains(required), "Globals lacks {required}");
+    }
+    for (name, (id, f)) in &functions(&t) {
+        let function = row(name);
+        let own = variables(&f["Properties"]["Environment"]);
+        let expected: BTreeSet<String> =
+            reads[function.name].difference(&common).cloned().collect();
+        assert_eq!(&own, &expected, "{id}: its own environment");
+        // The same, from the row itself: what the table says it needs.
+        let env: BTreeSet<&String> = global.union(&own).collect();
+        assert_eq!(
+            env.contains(&"TOKEN_SECRET".to_owned()),
+            function.needs_token_secret(),
+            "{id}: TOKEN_SECRET goes to the API functions only"
+        );
+        assert_eq!(
+            env.contains(&"SENDER_EMAIL".to_owned()),
+            function.mails,
+            "{id}: SENDER_EMAIL"
+        );
+        for queue in function.publishes {
+            assert!(
+                own.contains(queue.url_variable()),
+                "{id} publishes to {queue} without {}",
+                queue.url_variable()
+            );
         }
     }
-    vars
+}
+
+/// The logical id of a queue in the template: `listing-status` is
+/// `ListingStatusQueue`.
+fn queue_id(queue: QueueName) -> String {
+    let mut id: String = queue
+        .as_str()
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    id.push_str("Queue");
+    id
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match untag(v) {
+        Value::Sequence(items) => items.iter().map(|i| str_of(i).to_owned()).collect(),
+        other => vec![str_of(other).to_owned()],
+    }
+}
+
+/// What a function's policies (inline, SAM policy templates and its role's)
+/// allow: the queues it may send to and receive from, and whether it may
+/// send email.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Grants {
+    sends_to: BTreeSet<String>,
+    receives_from: BTreeSet<String>,
+    mails: bool,
+}
+
+fn collect_grants(v: &Value, grants: &mut Grants) {
+    match v {
+        Value::Tagged(t) => collect_grants(&t.value, grants),
+        Value::Sequence(items) => items.iter().for_each(|i| collect_grants(i, grants)),
+        Value::Mapping(m) => {
+            if let Some(policy) = m.get("SQSSendMessagePolicy") {
+                let queue = str_of(&policy["QueueName"]).trim_end_matches(".QueueName");
+                grants.sends_to.insert(queue.to_owned());
+            }
+            if let (Some(action), Some(resource)) = (m.get("Action"), m.get("Resource")) {
+                let actions = strings(action);
+                let resources: Vec<String> = match untag(resource) {
+                    Value::Sequence(items) => items
+                        .iter()
+                        .filter_map(|i| untag(i).as_str().map(str::to_owned))
+                        .collect(),
+                    other => other.as_str().map(str::to_owned).into_iter().collect(),
+                };
+                let queues = resources
+                    .iter()
+                    .filter_map(|r| r.strip_suffix(".Arn"))
+                    .map(str::to_owned);
+                if actions.iter().any(|a| a == "sqs:SendMessage") {
+                    grants.sends_to.extend(queues.clone());
+                }
+                if actions.iter().any(|a| a == "sqs:ReceiveMessage") {
+                    grants.receives_from.extend(queues);
+                }
+                if actions.iter().any(|a| a.starts_with("ses:Send")) {
+                    grants.mails = true;
+                }
+            }
+            for (key, value) in m {
+                if untag(key).as_str().is_some_and(|k| k.starts_with("SES")) {
+                    grants.mails = true;
+                }
+                collect_grants(value, grants);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn grants(t: &Value, f: &Value) -> Grants {
+    let mut grants = Grants::default();
+    collect_grants(&f["Properties"]["Policies"], &mut grants);
+    if let Some(role) = f["Properties"].get("Role") {
+        let role = str_of(role).trim_end_matches(".Arn");
+        collect_grants(&resources(t)[role]["Properties"]["Policies"], &mut grants);
+    }
+    grants
 }
 
 #[test]
-fn environment_variables_are_the_ones_config_reads() {
+fn triggers_and_permissions_are_the_function_tables() {
     let t = template();
-    let known = config_variables();
-    for var in [
-        "STORE",
-        "TABLE_NAME",
-        "MONGODB_URI",
-        "TOKEN_SECRET",
-        "SENDER_EMAIL",
-    ] {
-        assert!(known.contains(var), "Config no longer reads {var}?");
-    }
-    let global = variables(&t["Globals"]["Function"]["Environment"]);
-    for var in &global {
-        assert!(
-            known.contains(var),
-            "Globals sets {var}, which config.rs never reads"
-        );
-    }
-    for required in ["STORE", "TABLE_NAME", "MONGODB_URI", "TOKEN_SECRET"] {
-        assert!(global.contains(required), "Globals lacks {required}");
-    }
-    let deployed = functions(&t);
-    for (name, (id, f)) in &deployed {
-        let own = variables(&f["Properties"]["Environment"]);
-        for var in &own {
-            assert!(
-                known.contains(var),
-                "{id} sets {var}, which config.rs never reads"
-            );
+    let parameters = &t["Parameters"];
+    for (name, (id, f)) in functions(&t) {
+        let function = row(&name);
+        let mut sqs = BTreeSet::new();
+        let mut schedules = Vec::new();
+        let mut http = false;
+        if let Value::Mapping(events) = untag(&f["Properties"]["Events"]) {
+            for e in events.values() {
+                match e["Type"].as_str() {
+                    Some("SQS") => {
+                        sqs.insert(
+                            str_of(&e["Properties"]["Queue"])
+                                .trim_end_matches(".Arn")
+                                .to_owned(),
+                        );
+                    }
+                    Some("Schedule") => {
+                        schedules.push(str_of(&e["Properties"]["Schedule"]).to_owned())
+                    }
+                    Some("HttpApi") => http = true,
+                    other => panic!("{id}: unexpected event type {other:?}"),
+                }
+            }
         }
-        let expected = own_environment(name);
-        assert_eq!(&own, &expected, "{id}: its own environment");
+        let consumes: BTreeSet<String> = function.consumes().iter().map(|q| queue_id(*q)).collect();
+        assert_eq!(sqs, consumes, "{id}: the queues it consumes");
+        assert_eq!(http, !function.routes().is_empty(), "{id}: HTTP routes");
+        match function.schedule() {
+            Some(schedule) => {
+                assert_eq!(
+                    schedules,
+                    [schedule.parameter],
+                    "{id}: its schedule parameter"
+                );
+                assert_eq!(
+                    parameters[schedule.parameter]["Default"].as_str(),
+                    Some(schedule.default),
+                    "{}: the default schedule",
+                    schedule.parameter
+                );
+            }
+            None => assert!(schedules.is_empty(), "{id} has a schedule its row lacks"),
+        }
+
+        let grants = grants(&t, &f);
+        let publishes: BTreeSet<String> = function
+            .publishes
+            .iter()
+            .map(|q| queue_id(QueueName::from(*q)))
+            .collect();
+        assert_eq!(
+            grants.sends_to, publishes,
+            "{id}: the queues it may send to"
+        );
+        assert_eq!(
+            grants.receives_from, consumes,
+            "{id}: the queues it may receive from"
+        );
+        assert_eq!(
+            grants.mails, function.mails,
+            "{id}: permission to send email"
+        );
     }
 }
 

@@ -26,7 +26,7 @@ async fn register_then_sign_in() {
     assert_eq!(reply.body["token_type"], "Bearer");
     assert_eq!(reply.body["expires_in"], 600);
     let token = reply.body["access_token"].as_str().unwrap();
-    let principal = app.tokens.verify(token).unwrap();
+    let principal = app.token_keys().unwrap().verify(token).unwrap();
     assert_eq!(principal.role, stockroom::domain::Role::Customer);
 }
 

@@ -196,7 +196,8 @@ async fn tokens_are_checked() {
     };
     let forged = other.issue(principal, chrono::Utc::now()).unwrap();
     let expired = app
-        .tokens
+        .token_keys()
+        .unwrap()
         .issue(principal, chrono::Utc::now() - chrono::Duration::hours(3))
         .unwrap();
     for (auth, code) in [

@@ -10,7 +10,7 @@ use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
 use aws_sdk_sqs::types::{BatchResultErrorEntry, SendMessageBatchResultEntry};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use stockroom::ports::{PublishError, Publisher, QueueName};
+use stockroom::ports::{PublishError, PublishQueue, Publisher};
 use stockroom::queue::sqs::{self, QueueUrls, SqsPublisher};
 
 const URL: &str = "https://sqs.us-east-1.amazonaws.com/000000000000/orders";
@@ -39,7 +39,7 @@ fn publisher(rules: &[&aws_smithy_mocks::Rule]) -> SqsPublisher {
         sqs::configure(c)
             .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
     });
-    SqsPublisher::new(client, QueueUrls::new().with(QueueName::Orders, URL))
+    SqsPublisher::new(client, QueueUrls::new().with(PublishQueue::Orders, URL))
 }
 
 fn bodies(n: usize) -> Vec<String> {
@@ -88,7 +88,7 @@ async fn entries_the_service_failed_are_sent_again_and_refused_ones_reported() {
         });
     let publisher = publisher(&[&first, &retry, &second_batch]);
     let err = publisher
-        .publish(QueueName::Orders, &bodies(12))
+        .publish(PublishQueue::Orders, &bodies(12))
         .await
         .unwrap_err();
     match err {
@@ -126,7 +126,7 @@ async fn entries_that_keep_failing_end_as_unavailable() {
         .build();
     let publisher = publisher(&[&always]);
     let err = publisher
-        .publish(QueueName::Orders, &bodies(1))
+        .publish(PublishQueue::Orders, &bodies(1))
         .await
         .unwrap_err();
     assert!(matches!(err, PublishError::Unavailable(_)), "{err:?}");

@@ -13,7 +13,7 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_sdk_sqs::types::QueueAttributeName;
 use stockroom::mail::ses::{self, SesMailer};
-use stockroom::ports::{Email, MailError, Mailer, PublishError, Publisher, QueueName};
+use stockroom::ports::{Email, MailError, Mailer, PublishError, PublishQueue, Publisher};
 use stockroom::queue::sqs::{self, QueueUrls, SqsPublisher};
 
 async fn sdk() -> aws_config::SdkConfig {
@@ -83,11 +83,11 @@ async fn a_published_message_is_received() {
 
     let publisher = SqsPublisher::new(
         client.clone(),
-        QueueUrls::new().with(QueueName::Orders, &url),
+        QueueUrls::new().with(PublishQueue::Orders, &url),
     );
     let body = format!("{{\"order_id\":\"{}\"}}", uuid::Uuid::new_v4());
     publisher
-        .publish(QueueName::Orders, std::slice::from_ref(&body))
+        .publish(PublishQueue::Orders, std::slice::from_ref(&body))
         .await
         .unwrap();
     assert_eq!(receive(&client, &url, 1).await, vec![body]);
@@ -102,13 +102,13 @@ async fn a_batch_of_25_arrives_complete() {
         .unwrap();
     let publisher = SqsPublisher::new(
         client.clone(),
-        QueueUrls::new().with(QueueName::Reorders, &url),
+        QueueUrls::new().with(PublishQueue::Reorders, &url),
     );
     let bodies: Vec<String> = (0..25)
         .map(|i| format!("message {i} {}", uuid::Uuid::new_v4()))
         .collect();
     publisher
-        .publish(QueueName::Reorders, &bodies)
+        .publish(PublishQueue::Reorders, &bodies)
         .await
         .unwrap();
     let got: BTreeSet<String> = receive(&client, &url, 25).await.into_iter().collect();
@@ -120,11 +120,11 @@ async fn an_unconfigured_queue_is_reported() {
     let sdk = sdk().await;
     let publisher = SqsPublisher::new(sqs::client(&sdk), QueueUrls::new());
     let err = publisher
-        .publish(QueueName::ListingStatus, &["x".into()])
+        .publish(PublishQueue::Orders, &["x".into()])
         .await
         .unwrap_err();
     assert!(
-        matches!(err, PublishError::NotConfigured(QueueName::ListingStatus)),
+        matches!(err, PublishError::NotConfigured(PublishQueue::Orders)),
         "{err:?}"
     );
 }

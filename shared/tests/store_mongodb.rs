@@ -34,7 +34,7 @@ use stockroom::ports::{
     Store, StoreError,
 };
 use stockroom::store::mongodb::{
-    Deployment, DeploymentError, MongoStore, SetupError, TransactionRetry, index_specs,
+    Deployment, DeploymentError, MongoStore, SetupError, TRANSACTION_RETRY, index_specs,
 };
 use tokio::sync::OnceCell;
 
@@ -289,10 +289,7 @@ async fn transactions_retry_through_fail_points() {
     let store = MongoStore::connect(&uri, &database)
         .await
         .expect("connect")
-        .with_transaction_retry(TransactionRetry {
-            max_elapsed: Duration::from_secs(2),
-            ..TransactionRetry::default()
-        });
+        .with_transaction_retry(TRANSACTION_RETRY.with_budget(Duration::from_secs(2)));
     store.ensure_indexes().await.expect("indexes");
     let sku = Sku::parse("FP-1").unwrap();
     let draft = ListingDraft {

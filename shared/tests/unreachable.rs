@@ -7,7 +7,7 @@
 
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use stockroom::mail::ses::{self, SesMailer};
-use stockroom::ports::{Email, MailError, Mailer, PublishError, Publisher, QueueName};
+use stockroom::ports::{Email, MailError, Mailer, PublishError, PublishQueue, Publisher};
 use stockroom::queue::sqs::{self, QueueUrls, SqsPublisher};
 
 fn closed_port() -> String {
@@ -24,9 +24,9 @@ async fn an_unreachable_queue_is_unavailable() {
         .endpoint_url(closed_port());
     let client = aws_sdk_sqs::Client::from_conf(sqs::configure(config).build());
     let url = "http://127.0.0.1:1/000000000000/orders";
-    let publisher = SqsPublisher::new(client, QueueUrls::new().with(QueueName::Orders, url));
+    let publisher = SqsPublisher::new(client, QueueUrls::new().with(PublishQueue::Orders, url));
     let err = publisher
-        .publish(QueueName::Orders, &["x".into()])
+        .publish(PublishQueue::Orders, &["x".into()])
         .await
         .unwrap_err();
     assert!(matches!(err, PublishError::Unavailable(_)), "{err:?}");

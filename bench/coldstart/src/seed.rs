@@ -99,7 +99,10 @@ pub async fn seed(env: &HashMap<String, String>, template: &Path) -> Result<Seed
         customer_id,
         role: Role::Customer,
     };
-    let token = TokenKeys::new(&config.auth)
+    let auth = config
+        .require_auth()
+        .map_err(|e| SeedError::Config(e.into()))?;
+    let token = TokenKeys::new(auth)
         .issue(principal, now)
         .map_err(|e| SeedError::Token(e.into()))?;
     let event = get_order_event(template, order.order_id, &token)?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use stockroom::app::App;
-use stockroom::wiring::{Needs, build_app, ensure_store_ready};
+use stockroom::wiring::{build_local_app, ensure_store_ready};
 use stockroom_dev_server::config::DevConfig;
 use stockroom_dev_server::{DevServer, seed, serve};
 use tokio::net::TcpListener;
@@ -35,7 +35,7 @@ impl Running {
         READY
             .get_or_init(|| async { ensure_store_ready(&dev.config).await.expect("store ready") })
             .await;
-        let app = build_app(&dev.config, Needs::NOTHING).await.expect("app");
+        let app = build_local_app(&dev.config).await.expect("app");
         Self::start_app(app, dev).await
     }
 

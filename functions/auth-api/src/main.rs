@@ -1,10 +1,11 @@
 //! Lambda behind API Gateway: register customers and issue bearer tokens.
+//!
+//! What it needs is its row of `stockroom::functions`.
 
-use stockroom::http::RouteGroup;
+use stockroom::functions::AUTH_API;
 use stockroom::lambda::{LambdaResult, run_http};
-use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_http(&[RouteGroup::Auth, RouteGroup::Docs], Needs::NOTHING).await
+    run_http(&AUTH_API).await
 }

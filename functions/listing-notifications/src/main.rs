@@ -1,18 +1,12 @@
 //! Lambda on the listing-status and listing-quantity queues: SP-API listing notifications.
+//!
+//! What it needs is its row of `stockroom::functions`.
 
 use stockroom::consumers::listing_notifications;
+use stockroom::functions::LISTING_NOTIFICATIONS;
 use stockroom::lambda::{LambdaResult, run_sqs};
-use stockroom::ports::QueueName;
-use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_sqs(
-        Needs {
-            publishes: &[QueueName::Reorders],
-            mailer: false,
-        },
-        listing_notifications::handle,
-    )
-    .await
+    run_sqs(&LISTING_NOTIFICATIONS, listing_notifications::handle).await
 }

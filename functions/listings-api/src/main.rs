@@ -1,10 +1,11 @@
 //! Lambda behind API Gateway: read listings; admin writes and stock adjustments.
+//!
+//! What it needs is its row of `stockroom::functions`.
 
-use stockroom::http::RouteGroup;
+use stockroom::functions::LISTINGS_API;
 use stockroom::lambda::{LambdaResult, run_http};
-use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_http(&[RouteGroup::Listings, RouteGroup::Docs], Needs::NOTHING).await
+    run_http(&LISTINGS_API).await
 }

@@ -1,18 +1,12 @@
 //! Lambda on the orders queue: PENDING -> PROCESSING -> COMPLETED, daily sales, reorders at once.
+//!
+//! What it needs is its row of `stockroom::functions`.
 
 use stockroom::consumers::order_processor;
+use stockroom::functions::ORDER_PROCESSOR;
 use stockroom::lambda::{LambdaResult, run_sqs};
-use stockroom::ports::QueueName;
-use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_sqs(
-        Needs {
-            publishes: &[QueueName::Reorders],
-            mailer: false,
-        },
-        order_processor::handle,
-    )
-    .await
+    run_sqs(&ORDER_PROCESSOR, order_processor::handle).await
 }

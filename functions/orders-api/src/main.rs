@@ -1,18 +1,11 @@
 //! Lambda behind API Gateway: place, list, get and cancel orders.
+//!
+//! What it needs is its row of `stockroom::functions`.
 
-use stockroom::http::RouteGroup;
+use stockroom::functions::ORDERS_API;
 use stockroom::lambda::{LambdaResult, run_http};
-use stockroom::ports::QueueName;
-use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_http(
-        &[RouteGroup::Orders, RouteGroup::Docs],
-        Needs {
-            publishes: &[QueueName::Orders],
-            mailer: false,
-        },
-    )
-    .await
+    run_http(&ORDERS_API).await
 }

@@ -1,17 +1,12 @@
 //! Lambda on the reorders queue: emails suppliers their reorder requests through SES v2, once each.
+//!
+//! What it needs is its row of `stockroom::functions`.
 
 use stockroom::consumers::reorder_mailer;
+use stockroom::functions::REORDER_MAILER;
 use stockroom::lambda::{LambdaResult, run_sqs};
-use stockroom::wiring::Needs;
 
 #[tokio::main]
 async fn main() -> LambdaResult {
-    run_sqs(
-        Needs {
-            publishes: &[],
-            mailer: true,
-        },
-        reorder_mailer::handle,
-    )
-    .await
+    run_sqs(&REORDER_MAILER, reorder_mailer::handle).await
 }

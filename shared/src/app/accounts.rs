@@ -104,12 +104,14 @@ pub async fn issue_token(
         customer_id: account.customer_id,
         role: account.role,
     };
-    let access_token = app
-        .tokens
+    let keys = app
+        .token_keys()
+        .map_err(|e| AppError::internal("signing a token", e))?;
+    let access_token = keys
         .issue(principal, app.clock.now())
         .map_err(|e| AppError::internal("signing a token", e))?;
     Ok(IssuedToken {
         access_token,
-        expires_in: app.tokens.ttl().as_secs(),
+        expires_in: keys.ttl().as_secs(),
     })
 }

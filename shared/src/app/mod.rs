@@ -16,8 +16,6 @@ pub use procurement::{reorders, suppliers};
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 pub use accounts::{IssuedToken, ensure_admin, issue_token, register};
 pub use error::{AppError, Conflict, Forbidden, Refusal, Resource, StockLimit, Unauthenticated};
 pub use listings::{
@@ -25,53 +23,71 @@ pub use listings::{
 };
 pub use orders::{OrderRequest, Placed, cancel_order, get_order_for, list_orders_for, place_order};
 
-use crate::auth::TokenKeys;
+use crate::auth::{TokenError, TokenKeys};
 use crate::config::Settings;
 use crate::ports::{
-    Clock, Email, MailError, Mailer, PublishError, Publisher, QueueName, Store, SystemClock,
+    Clock, Email, MailError, Mailer, PublishError, PublishQueue, Publisher, Store, SystemClock,
 };
 
 /// Everything a handler needs, built once per cold start and shared by
 /// every invocation.
+///
+/// What a function was given is explicit: a function that publishes
+/// nothing has no publisher, one that mails nothing no mailer, and only
+/// the API functions hold token keys. `crate::wiring::build_app` builds it
+/// from the function's row of the function table and refuses to start
+/// when a dependency the row names is not configured, so a use case that
+/// finds one missing is running in a function it was not wired into.
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
-    pub publisher: Arc<dyn Publisher>,
-    pub mailer: Arc<dyn Mailer>,
+    pub publisher: Option<Arc<dyn Publisher>>,
+    pub mailer: Option<Arc<dyn Mailer>>,
     pub clock: Arc<dyn Clock>,
-    pub tokens: TokenKeys,
+    pub tokens: Option<TokenKeys>,
     pub settings: Settings,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
+            .field("publisher", &self.publisher.is_some())
+            .field("mailer", &self.mailer.is_some())
+            .field("tokens", &self.tokens.is_some())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
 
 impl App {
-    /// An app with no queue and no mailer configured (each refuses with a
-    /// clear error) and the system clock.
+    /// An app that signs and checks tokens, with no queue and no mailer,
+    /// and the system clock.
     pub fn new(store: Arc<dyn Store>, tokens: TokenKeys, settings: Settings) -> Self {
         App {
+            tokens: Some(tokens),
+            ..Self::without_tokens(store, settings)
+        }
+    }
+
+    /// An app with the store alone (and the system clock).
+    pub fn without_tokens(store: Arc<dyn Store>, settings: Settings) -> Self {
+        App {
             store,
-            publisher: Arc::new(Unconfigured),
-            mailer: Arc::new(Unconfigured),
+            publisher: None,
+            mailer: None,
             clock: Arc::new(SystemClock),
-            tokens,
+            tokens: None,
             settings,
         }
     }
 
     pub fn with_publisher(mut self, publisher: Arc<dyn Publisher>) -> Self {
-        self.publisher = publisher;
+        self.publisher = Some(publisher);
         self
     }
 
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
-        self.mailer = mailer;
+        self.mailer = Some(mailer);
         self
     }
 
@@ -79,24 +95,33 @@ impl App {
         self.clock = clock;
         self
     }
-}
 
-/// Stand-in for a queue or mailer this function was not given.
-#[derive(Debug)]
-struct Unconfigured;
-
-#[async_trait]
-impl Publisher for Unconfigured {
-    async fn publish(&self, queue: QueueName, _bodies: &[String]) -> Result<(), PublishError> {
-        Err(PublishError::NotConfigured(queue))
+    /// Publishes to `queue`; `NotConfigured` in a function that has no
+    /// publisher.
+    pub async fn publish(
+        &self,
+        queue: PublishQueue,
+        bodies: &[String],
+    ) -> Result<(), PublishError> {
+        match &self.publisher {
+            Some(publisher) => publisher.publish(queue, bodies).await,
+            None => Err(PublishError::NotConfigured(queue)),
+        }
     }
-}
 
-#[async_trait]
-impl Mailer for Unconfigured {
-    async fn send(&self, _email: &Email) -> Result<(), MailError> {
-        Err(MailError::Rejected(
-            "no mailer is configured for this function".into(),
-        ))
+    /// Sends `email`; refused in a function that has no mailer.
+    pub async fn send_mail(&self, email: &Email) -> Result<(), MailError> {
+        match &self.mailer {
+            Some(mailer) => mailer.send(email).await,
+            None => Err(MailError::Rejected(
+                "no mailer is configured for this function".into(),
+            )),
+        }
+    }
+
+    /// The token keys; `NotConfigured` in a function that is not given the
+    /// token secret.
+    pub fn token_keys(&self) -> Result<&TokenKeys, TokenError> {
+        self.tokens.as_ref().ok_or(TokenError::NotConfigured)
     }
 }

@@ -40,6 +40,10 @@ pub enum TokenError {
     Invalid,
     #[error("the token could not be signed")]
     Signing,
+    /// This function is not given the token secret (only the API
+    /// functions are).
+    #[error("no token secret is configured for this function")]
+    NotConfigured,
 }
 
 /// Signing and verification keys, derived once from the configured secret.

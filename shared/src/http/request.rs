@@ -128,12 +128,14 @@ impl ApiRequest {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthenticated(Unauthenticated::NotBearer))?;
-        app.tokens.verify(token).map_err(|e| {
-            unauthenticated(match e {
-                TokenError::Expired => Unauthenticated::TokenExpired,
-                _ => Unauthenticated::InvalidToken,
+        app.token_keys()
+            .and_then(|keys| keys.verify(token))
+            .map_err(|e| {
+                unauthenticated(match e {
+                    TokenError::Expired => Unauthenticated::TokenExpired,
+                    _ => Unauthenticated::InvalidToken,
+                })
             })
-        })
     }
 
     pub fn admin(&self, app: &App) -> Result<Principal, ApiError> {

@@ -1,21 +1,69 @@
+//! Queues and mail: the queue names, the publisher and mailer ports.
+
 use std::fmt;
 
 use async_trait::async_trait;
 
 use super::BoxError;
 
-/// The queues Stockroom publishes to or consumes from.
+/// The queues Stockroom publishes to (and consumes itself): the only ones
+/// a [`Publisher`] takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum QueueName {
+pub enum PublishQueue {
     /// OrderPlaced messages, consumed by `order-processor`.
     Orders,
     /// Reorders to mail, consumed by `reorder-mailer`.
     Reorders,
+}
+
+impl PublishQueue {
+    pub const ALL: [PublishQueue; 2] = [PublishQueue::Orders, PublishQueue::Reorders];
+
+    pub fn as_str(self) -> &'static str {
+        QueueName::from(self).as_str()
+    }
+
+    /// The variable that holds the queue's URL in a deployment.
+    pub fn url_variable(self) -> &'static str {
+        match self {
+            PublishQueue::Orders => "ORDERS_QUEUE_URL",
+            PublishQueue::Reorders => "REORDERS_QUEUE_URL",
+        }
+    }
+}
+
+/// The queues Amazon feeds (SP-API notifications) and Stockroom only
+/// consumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundQueue {
     /// SP-API LISTINGS_ITEM_STATUS_CHANGE, consumed by `listing-notifications`.
     ListingStatus,
     /// SP-API LISTINGS_ITEM_MFN_QUANTITY_CHANGE, consumed by `listing-notifications`.
     ListingQuantity,
     /// SP-API FULFILLMENT_ORDER_STATUS, consumed by `fulfillment-notifications`.
+    FulfillmentStatus,
+}
+
+impl InboundQueue {
+    pub const ALL: [InboundQueue; 3] = [
+        InboundQueue::ListingStatus,
+        InboundQueue::ListingQuantity,
+        InboundQueue::FulfillmentStatus,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        QueueName::from(self).as_str()
+    }
+}
+
+/// Any queue of a deployment, published or inbound: what a consumer reads
+/// and what the dev server's in-process queues hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum QueueName {
+    Orders,
+    Reorders,
+    ListingStatus,
+    ListingQuantity,
     FulfillmentStatus,
 }
 
@@ -42,9 +90,54 @@ impl QueueName {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|q| q.as_str() == raw)
     }
+
+    /// The queue as one Stockroom publishes to, if it is one.
+    pub fn published(self) -> Option<PublishQueue> {
+        PublishQueue::ALL
+            .into_iter()
+            .find(|q| QueueName::from(*q) == self)
+    }
+
+    /// The queue as one Amazon feeds, if it is one.
+    pub fn inbound(self) -> Option<InboundQueue> {
+        InboundQueue::ALL
+            .into_iter()
+            .find(|q| QueueName::from(*q) == self)
+    }
+}
+
+impl From<PublishQueue> for QueueName {
+    fn from(queue: PublishQueue) -> Self {
+        match queue {
+            PublishQueue::Orders => QueueName::Orders,
+            PublishQueue::Reorders => QueueName::Reorders,
+        }
+    }
+}
+
+impl From<InboundQueue> for QueueName {
+    fn from(queue: InboundQueue) -> Self {
+        match queue {
+            InboundQueue::ListingStatus => QueueName::ListingStatus,
+            InboundQueue::ListingQuantity => QueueName::ListingQuantity,
+            InboundQueue::FulfillmentStatus => QueueName::FulfillmentStatus,
+        }
+    }
 }
 
 impl fmt::Display for QueueName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for PublishQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for InboundQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63,16 +156,17 @@ pub enum PublishError {
         #[source]
         source: BoxError,
     },
-    /// No queue is configured for this name in this deployment.
+    /// This function was not built to publish to this queue (the function
+    /// table does not list it).
     #[error("no queue is configured for {0}")]
-    NotConfigured(QueueName),
+    NotConfigured(PublishQueue),
 }
 
 /// Sends message bodies to a queue. Implementations batch as the service
 /// allows (10 per SQS call) and retry entries that failed transiently.
 #[async_trait]
 pub trait Publisher: Send + Sync {
-    async fn publish(&self, queue: QueueName, bodies: &[String]) -> Result<(), PublishError>;
+    async fn publish(&self, queue: PublishQueue, bodies: &[String]) -> Result<(), PublishError>;
 }
 
 /// A plain-text email.
@@ -97,4 +191,25 @@ pub enum MailError {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &Email) -> Result<(), MailError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_queue_is_published_or_inbound_and_never_both() {
+        for queue in QueueName::ALL {
+            match (queue.published(), queue.inbound()) {
+                (Some(p), None) => assert_eq!(QueueName::from(p), queue),
+                (None, Some(i)) => assert_eq!(QueueName::from(i), queue),
+                other => panic!("{queue}: {other:?}"),
+            }
+            assert_eq!(QueueName::parse(queue.as_str()), Some(queue));
+        }
+        assert_eq!(
+            PublishQueue::ALL.len() + InboundQueue::ALL.len(),
+            QueueName::ALL.len()
+        );
+    }
 }

@@ -6,31 +6,33 @@
 //! `Arc<dyn Store>`; the same contract suite (`crate::store::contract`)
 //! runs against each.
 
+mod accounts;
 mod clock;
-mod customers;
 mod error;
 mod forecasts;
 mod listings;
 mod messaging;
 mod orders;
 mod page;
-mod reorders;
+mod procurement;
 mod sales;
 
+pub use accounts::{CreateCustomerError, CustomerStore};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use customers::{CreateCustomerError, CustomerStore};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use forecasts::{ForecastRecord, ForecastStore};
 pub use listings::{
     AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, PutOutcome, SearchTerm,
 };
-pub use messaging::{Email, MailError, Mailer, PublishError, Publisher, QueueName};
+pub use messaging::{
+    Email, InboundQueue, MailError, Mailer, PublishError, PublishQueue, Publisher, QueueName,
+};
 pub use orders::{
     DayTotals, IdempotencyRecord, OrderEffects, OrderFilter, OrderMetrics, OrderStats, OrderStore,
     OrderUpdate, PlaceOrderError, Shortage,
 };
 pub use page::{Cursor, Page, PageLimit, PageRequest};
-pub use reorders::{CreateReorderError, ReorderStore, ReorderUpdate, SupplierStore};
+pub use procurement::{CreateReorderError, ReorderStore, ReorderUpdate, SupplierStore};
 pub use sales::SalesStore;
 
 /// Everything a store backend provides. Implemented automatically for any

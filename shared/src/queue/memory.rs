@@ -17,7 +17,7 @@ use futures::future::BoxFuture;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::ports::{PublishError, Publisher, QueueName};
+use crate::ports::{PublishError, PublishQueue, Publisher, QueueName};
 
 /// How the queues redeliver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,9 +107,9 @@ impl MemoryQueues {
     }
 
     /// Enqueues one raw body, as SQS's SendMessage would; returns its id.
-    pub fn send(&self, queue: QueueName, body: String) -> String {
+    pub fn send(&self, queue: impl Into<QueueName>, body: String) -> String {
         let id = uuid::Uuid::new_v4().to_string();
-        let slot = self.slot(queue);
+        let slot = self.slot(queue.into());
         slot.lock().ready.push_back(Message {
             id: id.clone(),
             body,
@@ -121,13 +121,13 @@ impl MemoryQueues {
         id
     }
 
-    pub fn dead_letters(&self, queue: QueueName) -> Vec<DeadLetter> {
-        self.slot(queue).lock().dead.clone()
+    pub fn dead_letters(&self, queue: impl Into<QueueName>) -> Vec<DeadLetter> {
+        self.slot(queue.into()).lock().dead.clone()
     }
 
     /// Messages waiting or being processed.
-    pub fn depth(&self, queue: QueueName) -> usize {
-        let slot = self.slot(queue);
+    pub fn depth(&self, queue: impl Into<QueueName>) -> usize {
+        let slot = self.slot(queue.into());
         let q = slot.lock();
         q.ready.len() + q.in_flight
     }
@@ -243,7 +243,7 @@ fn sqs_event(queue: QueueName, batch: &[Message]) -> SqsEvent {
 
 #[async_trait]
 impl Publisher for MemoryQueues {
-    async fn publish(&self, queue: QueueName, bodies: &[String]) -> Result<(), PublishError> {
+    async fn publish(&self, queue: PublishQueue, bodies: &[String]) -> Result<(), PublishError> {
         for body in bodies {
             self.send(queue, body.clone());
         }

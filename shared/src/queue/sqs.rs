@@ -3,13 +3,12 @@
 //! Bodies go out with `SendMessageBatch`, ten per call (the SQS maximum).
 //! A batch call can succeed while some entries fail: entries the service
 //! failed (`SenderFault = false`: throttling, internal errors) are sent
-//! again with jittered backoff a bounded number of times; entries it
+//! again under [`ENTRY_RETRY`]; entries it
 //! refused (`SenderFault = true`: too large, invalid characters) are never
 //! retried and are reported as `PublishError::Rejected` once every other
 //! batch has been sent. Call-level failures after the SDK's own retries
 //! are `Unavailable` when transient and `Rejected` otherwise.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -19,12 +18,17 @@ use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 
-use crate::ports::{BoxError, PublishError, Publisher, QueueName};
+use crate::ports::{BoxError, PublishError, PublishQueue, Publisher};
+use crate::retry::RetryPolicy;
+
+pub use super::QueueUrls;
 
 /// SQS takes at most ten entries per batch.
 pub const BATCH_SIZE: usize = 10;
-/// Sends of one batch while some of its entries fail transiently.
-const ENTRY_ATTEMPTS: u32 = 4;
+/// Sends of one batch while some of its entries fail transiently: four,
+/// with full jitter over a ceiling from 50 ms doubling up to 800 ms.
+pub const ENTRY_RETRY: RetryPolicy =
+    RetryPolicy::attempts(4, Duration::from_millis(50), Duration::from_millis(800));
 
 /// Applies the retry (standard, 3 attempts) and timeout policy
 /// (connect 1 s, attempt 3 s, call 8 s) to an SQS client config.
@@ -43,26 +47,6 @@ pub fn configure(builder: aws_sdk_sqs::config::Builder) -> aws_sdk_sqs::config::
 /// An SQS client from the shared SDK config (honours `AWS_ENDPOINT_URL_SQS`).
 pub fn client(sdk: &aws_config::SdkConfig) -> Client {
     Client::from_conf(configure(aws_sdk_sqs::config::Builder::from(sdk)).build())
-}
-
-/// The queue URL of each queue this deployment publishes to.
-#[derive(Debug, Clone, Default)]
-pub struct QueueUrls(BTreeMap<QueueName, String>);
-
-impl QueueUrls {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds (or replaces) the URL of `queue`.
-    pub fn with(mut self, queue: QueueName, url: impl Into<String>) -> Self {
-        self.0.insert(queue, url.into());
-        self
-    }
-
-    pub fn get(&self, queue: QueueName) -> Option<&str> {
-        self.0.get(&queue).map(String::as_str)
-    }
 }
 
 /// Entries that failed, as `code: message` per entry.
@@ -114,11 +98,6 @@ where
     )
 }
 
-async fn backoff(attempt: u32) {
-    let ceiling_ms = 50u64 << attempt.min(4);
-    tokio::time::sleep(Duration::from_millis(rand::random_range(1..=ceiling_ms))).await;
-}
-
 /// Publishes to SQS. Cheap to clone; build once per cold start.
 #[derive(Debug, Clone)]
 pub struct SqsPublisher {
@@ -136,10 +115,8 @@ impl SqsPublisher {
     async fn send_batch(&self, url: &str, bodies: &[String]) -> Result<Vec<String>, PublishError> {
         let mut pending: Vec<(usize, &String)> = bodies.iter().enumerate().collect();
         let mut refused = Vec::new();
-        for attempt in 0..ENTRY_ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt - 1).await;
-            }
+        let mut attempts = ENTRY_RETRY.start();
+        loop {
             let entries = pending
                 .iter()
                 .map(|(i, body)| {
@@ -187,19 +164,22 @@ impl SqsPublisher {
                 return Ok(refused);
             }
             pending = retry;
+            if !attempts.wait().await {
+                return Err(PublishError::Unavailable(Box::new(EntriesFailed(vec![
+                    format!(
+                        "{} message(s) still failing after {} attempts",
+                        pending.len(),
+                        attempts.made()
+                    ),
+                ]))));
+            }
         }
-        Err(PublishError::Unavailable(Box::new(EntriesFailed(vec![
-            format!(
-                "{} message(s) still failing after {ENTRY_ATTEMPTS} attempts",
-                pending.len()
-            ),
-        ]))))
     }
 }
 
 #[async_trait]
 impl Publisher for SqsPublisher {
-    async fn publish(&self, queue: QueueName, bodies: &[String]) -> Result<(), PublishError> {
+    async fn publish(&self, queue: PublishQueue, bodies: &[String]) -> Result<(), PublishError> {
         let url = self
             .urls
             .get(queue)

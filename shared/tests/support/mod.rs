@@ -49,7 +49,8 @@ pub fn app() -> App {
 pub fn token(app: &App, role: Role) -> (String, CustomerId) {
     let id = CustomerId::generate();
     let token = app
-        .tokens
+        .token_keys()
+        .unwrap()
         .issue(
             Principal {
                 customer_id: id,
@@ -187,11 +188,11 @@ impl Recorder {
 impl stockroom::ports::Publisher for Recorder {
     async fn publish(
         &self,
-        queue: stockroom::ports::QueueName,
+        queue: stockroom::ports::PublishQueue,
         bodies: &[String],
     ) -> Result<(), stockroom::ports::PublishError> {
         let mut sent = self.sent.lock().unwrap();
-        sent.extend(bodies.iter().map(|b| (queue, b.clone())));
+        sent.extend(bodies.iter().map(|b| (queue.into(), b.clone())));
         Ok(())
     }
 }

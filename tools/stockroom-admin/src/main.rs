@@ -17,7 +17,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use stockroom::app::{App, ensure_admin};
-use stockroom::auth::{Password, TokenKeys};
+use stockroom::auth::Password;
 use stockroom::config::{Config, StoreConfig};
 use stockroom::domain::Username;
 use stockroom::wiring::{build_store, ensure_store_ready};
@@ -47,9 +47,6 @@ AWS endpoints, region and credentials come from the usual AWS_* variables
 (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SESV2
 for local stand-ins).
 ";
-
-/// The token secret is required by `Config` but this tool signs nothing.
-const UNUSED_TOKEN_SECRET: &str = "stockroom-admin-signs-no-tokens-0000000000";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -170,7 +167,7 @@ async fn create_admin(opts: &Options) -> Result<(), String> {
         );
     }
     let store = build_store(&config).await.map_err(|e| e.to_string())?;
-    let app = App::new(store, TokenKeys::new(&config.auth), config.settings.clone());
+    let app = App::without_tokens(store, config.settings.clone());
     let admin = ensure_admin(&app, username, password)
         .await
         .map_err(|e| chain(&e))?;
@@ -192,12 +189,7 @@ async fn create_admin(opts: &Options) -> Result<(), String> {
 /// The functions' configuration from the environment. `TOKEN_SECRET` may be
 /// absent: this tool signs nothing.
 fn store_config() -> Result<Config, String> {
-    Config::from_lookup(|name| match std::env::var(name) {
-        Ok(value) => Some(value),
-        Err(_) if name == "TOKEN_SECRET" => Some(UNUSED_TOKEN_SECRET.to_owned()),
-        Err(_) => None,
-    })
-    .map_err(|e| e.to_string())
+    Config::from_env().map_err(|e| e.to_string())
 }
 
 async fn setup_store(opts: &Options) -> Result<(), String> {

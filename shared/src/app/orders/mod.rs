@@ -20,7 +20,9 @@ use crate::domain::{
     IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus, Sku,
 };
 use crate::messages::OrderPlaced;
-use crate::ports::{IdempotencyRecord, OrderFilter, Page, PageRequest, PlaceOrderError, QueueName};
+use crate::ports::{
+    IdempotencyRecord, OrderFilter, Page, PageRequest, PlaceOrderError, PublishQueue,
+};
 
 pub(crate) use transitions::effects_of;
 pub use transitions::transition_order;
@@ -197,7 +199,7 @@ pub async fn place_order(
 /// already stored, and `order-recovery` re-publishes it if it stays PENDING.
 pub(crate) async fn publish_order_placed(app: &App, order: &Order) {
     let message = OrderPlaced::for_order(order).to_body();
-    if let Err(error) = app.publisher.publish(QueueName::Orders, &[message]).await {
+    if let Err(error) = app.publish(PublishQueue::Orders, &[message]).await {
         tracing::warn!(order_id = %order.order_id, error = %error, "OrderPlaced not published; order-recovery will retry");
     }
 }

@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use crate::app::paging::pages;
 use crate::app::{App, AppError};
 use crate::messages::OrderPlaced;
-use crate::ports::QueueName;
+use crate::ports::PublishQueue;
 
 /// What a recovery run found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub async fn recover_stale_orders(app: &App) -> Result<Recovered, AppError> {
             .iter()
             .map(|o| OrderPlaced::for_order(o).to_body())
             .collect();
-        match app.publisher.publish(QueueName::Orders, &bodies).await {
+        match app.publish(PublishQueue::Orders, &bodies).await {
             Ok(()) => recovered.republished += bodies.len() as u64,
             Err(e) => {
                 recovered.failed += bodies.len() as u64;

@@ -12,7 +12,8 @@ use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::domain::{Listing, Reorder, ReorderId, ReorderReason, ReorderStatus, Sku, Supplier};
 use crate::messages::ReorderQueued;
 use crate::ports::{
-    CreateReorderError, Email, MailError, Page, PageRequest, QueueName, ReorderUpdate, UpdateError,
+    CreateReorderError, Email, MailError, Page, PageRequest, PublishQueue, ReorderUpdate,
+    UpdateError,
 };
 
 /// What raising a reorder did.
@@ -81,7 +82,7 @@ pub async fn publish(app: &App, ids: &[ReorderId]) {
         .iter()
         .map(|id| ReorderQueued::new(*id).to_body())
         .collect();
-    if let Err(error) = app.publisher.publish(QueueName::Reorders, &bodies).await {
+    if let Err(error) = app.publish(PublishQueue::Reorders, &bodies).await {
         tracing::warn!(error = %error, count = ids.len(), "ReorderQueued not published; the stock check will retry");
     }
 }
@@ -279,7 +280,7 @@ pub async fn mail(app: &App, reorder_id: ReorderId) -> Result<Mailed, AppError> 
         }
         Err(e) => return Err(e),
     };
-    match app.mailer.send(&email).await {
+    match app.send_mail(&email).await {
         Ok(()) => {
             tracing::info!(reorder_id = %reorder_id, to = %email.to, "reorder mailed");
             Ok(Mailed::Sent)

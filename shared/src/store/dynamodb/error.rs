@@ -1,5 +1,6 @@
-//! Mapping SDK failures onto `StoreError`, and the jittered backoff used by
-//! the adapter's own retries (transaction conflicts, unprocessed batch keys).
+//! Mapping SDK failures onto `StoreError`, and the retry policy of the
+//! adapter's own retries (transaction conflicts, unprocessed batch keys,
+//! rounds that met a concurrent change).
 //!
 //! The SDK's standard retry (configured in [`super::configure`]) has already
 //! run when an error reaches this module: what is still transient here
@@ -12,6 +13,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 use crate::ports::{BoxError, StoreError};
+use crate::retry::RetryPolicy;
 
 /// Error codes that mean "slow down" or "try again later".
 const TRANSIENT_CODES: &[&str] = &[
@@ -74,10 +76,8 @@ where
 #[error("{0}")]
 pub(crate) struct GaveUp(pub(crate) &'static str);
 
-/// Sleeps before retry number `attempt` (0-based): full jitter over an
-/// exponential ceiling, 20 ms doubling up to 640 ms.
-pub(crate) async fn backoff(attempt: u32) {
-    let ceiling_ms = 20u64 << attempt.min(5);
-    let ms = rand::random_range(1..=ceiling_ms);
-    tokio::time::sleep(Duration::from_millis(ms)).await;
-}
+/// The adapter's own retries: six attempts, full jitter over a ceiling
+/// from 20 ms doubling up to 640 ms. Loops that count their own rounds
+/// use its [`RetryPolicy::backoff`] only.
+pub(crate) const RETRY: RetryPolicy =
+    RetryPolicy::attempts(6, Duration::from_millis(20), Duration::from_millis(640));

@@ -6,14 +6,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
 use super::DynamoStore;
 use super::codec::{Item, s};
-use super::error::{CallFailed, GaveUp, backoff, sdk_error};
+use super::error::{CallFailed, GaveUp, RETRY, sdk_error};
 use super::keys::{PK, SK};
 use crate::ports::{StoreError, StoreResult};
 
 /// BatchGetItem takes at most this many keys.
 const BATCH_GET_MAX: usize = 100;
-/// Rounds of re-asking for unprocessed keys before giving up.
-const UNPROCESSED_ROUNDS: u32 = 6;
 
 pub(crate) fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
@@ -68,17 +66,10 @@ impl DynamoStore {
                 .iter()
                 .map(|(pk, sk)| key(pk.clone(), sk.clone()))
                 .collect();
-            let mut round = 0;
+            // Unprocessed keys are asked for again under the adapter's
+            // retry policy.
+            let mut attempts = RETRY.start();
             while !pending.is_empty() {
-                if round > 0 {
-                    backoff(round - 1).await;
-                }
-                if round == UNPROCESSED_ROUNDS {
-                    return Err(StoreError::unavailable(GaveUp(
-                        "BatchGetItem left keys unprocessed",
-                    )));
-                }
-                round += 1;
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut pending)))
                     .consistent_read(true)
@@ -105,6 +96,11 @@ impl DynamoStore {
                     .and_then(|mut u| u.remove(self.table.as_ref()))
                     .map(|k| k.keys)
                     .unwrap_or_default();
+                if !pending.is_empty() && !attempts.wait().await {
+                    return Err(StoreError::unavailable(GaveUp(
+                        "BatchGetItem left keys unprocessed",
+                    )));
+                }
             }
         }
         Ok(keys.iter().filter_map(|k| found.remove(k)).collect())

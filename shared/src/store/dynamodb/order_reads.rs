@@ -9,7 +9,7 @@ use super::codec::s;
 use super::expr::Expr;
 use super::feed::Feed;
 use super::keys::*;
-use super::order_items::read_order;
+use super::order_records::read_order;
 use crate::domain::{Order, OrderId, OrderStatus};
 use crate::ports::{Cursor, OrderFilter, Page, PageRequest, StoreResult};
 

@@ -5,11 +5,11 @@ use std::collections::HashSet;
 
 use super::DynamoStore;
 use super::codec::n;
-use super::error::{GaveUp, backoff};
+use super::error::{GaveUp, RETRY};
 use super::expr::{Expr, Update};
 use super::items::key;
 use super::keys::*;
-use super::order_items::{
+use super::order_records::{
     addition_needs_flip, counter_deltas, counters_update, merge_lines, order_item,
     random_stats_shard, stock_addition,
 };
@@ -126,7 +126,7 @@ impl DynamoStore {
                 }
             }
             if !flipped {
-                backoff(round).await;
+                RETRY.backoff(round).await;
             }
         }
         Err(StoreError::unavailable(GaveUp("update_order kept meeting concurrent changes")).into())

@@ -16,11 +16,11 @@ use chrono::{DateTime, Utc};
 
 use super::DynamoStore;
 use super::codec::{Item, get_n, get_s, n, s};
-use super::error::{GaveUp, backoff};
+use super::error::{GaveUp, RETRY};
 use super::expr::{Expr, Update};
 use super::items::key;
 use super::keys::*;
-use super::order_items::{
+use super::order_records::{
     counters_update, idempotency_item, merge_lines, order_item, random_stats_shard,
     read_idempotency, read_order,
 };
@@ -229,7 +229,7 @@ impl DynamoStore {
                 {
                     return Err(PlaceOrderError::IdempotencyKeyTaken(Box::new(live)));
                 }
-                backoff(round).await;
+                RETRY.backoff(round).await;
                 continue;
             }
             if !not_buyable.is_empty() {
@@ -239,7 +239,7 @@ impl DynamoStore {
                 return Err(PlaceOrderError::InsufficientStock(shortages));
             }
             if crossing.is_empty() {
-                backoff(round).await;
+                RETRY.backoff(round).await;
             }
             flag.extend(crossing);
         }

@@ -10,12 +10,12 @@ use async_trait::async_trait;
 
 use super::DynamoStore;
 use super::codec::{Item, from_item, get_s, s, to_item};
-use super::error::{GaveUp, backoff, sdk_error};
+use super::error::{GaveUp, RETRY, sdk_error};
 use super::expr::Expr;
 use super::feed::Feed;
 use super::items::key;
 use super::keys::*;
-use super::order_items::{addition_needs_flip, stock_addition};
+use super::order_records::{addition_needs_flip, stock_addition};
 use super::txn::{Outcome, Reason, Refused, Txn};
 use crate::domain::{Reorder, ReorderId, ReorderStatus, Supplier, SupplierId};
 use crate::ports::{
@@ -187,7 +187,7 @@ impl DynamoStore {
                 }
             }
             if !changed {
-                backoff(round).await;
+                RETRY.backoff(round).await;
             }
         }
         Err(

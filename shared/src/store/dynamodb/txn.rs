@@ -16,13 +16,11 @@ use aws_sdk_dynamodb::types::{
 
 use super::DynamoStore;
 use super::codec::Item;
-use super::error::{GaveUp, backoff, sdk_error};
+use super::error::{GaveUp, RETRY, sdk_error};
 use super::expr::{Expr, Update as UpdateExpr};
 use super::items::build_error;
 use crate::ports::{StoreError, StoreResult};
 
-/// Attempts of one transaction while it only meets conflicts.
-pub(crate) const CONFLICT_ATTEMPTS: u32 = 6;
 /// DynamoDB's limit on items per transaction.
 pub(crate) const MAX_TXN_ITEMS: usize = 100;
 
@@ -214,10 +212,8 @@ impl DynamoStore {
                 items.len()
             ))));
         }
-        for attempt in 0..CONFLICT_ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt - 1).await;
-            }
+        let mut attempts = RETRY.start();
+        loop {
             let result = self
                 .client
                 .transact_write_items()
@@ -251,7 +247,10 @@ impl DynamoStore {
             if !reasons.iter().any(Reason::is_transient) {
                 return Err(sdk_error("TransactWriteItems", err));
             }
-            tracing::debug!(attempt, "transaction conflict, retrying");
+            tracing::debug!(attempt = attempts.made(), "transaction conflict");
+            if !attempts.wait().await {
+                break;
+            }
         }
         Err(StoreError::unavailable(GaveUp(
             "the transaction kept conflicting",

@@ -8,7 +8,7 @@ use mongodb::bson::doc;
 use super::MongoStore;
 use super::codec;
 use super::documents::{customer_doc, customer_from};
-use super::errors::{OrStore, is_duplicate_key, store_error};
+use super::error::{OrStore, is_duplicate_key, store_error};
 use crate::domain::{Customer, CustomerId, Username};
 use crate::ports::{CreateCustomerError, CustomerStore, StoreResult};
 

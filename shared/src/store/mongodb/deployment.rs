@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use super::MongoStore;
 use super::codec::integer;
-use super::errors::{OrStore, code};
+use super::error::{OrStore, code};
 use super::setup::SetupError;
 
 /// MongoDB 4.2: transactions on replica sets and sharded clusters, and

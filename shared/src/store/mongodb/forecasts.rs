@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use mongodb::bson::{self, doc};
 
 use super::MongoStore;
-use super::errors::OrStore;
+use super::error::OrStore;
 use crate::domain::Sku;
 use crate::ports::{ForecastRecord, ForecastStore, StoreError, StoreResult};
 

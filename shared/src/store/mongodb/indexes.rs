@@ -15,7 +15,7 @@ use mongodb::options::IndexOptions;
 
 use super::MongoStore;
 use super::collections::{self, CUSTOMERS, IDEMPOTENCY, LISTINGS, ORDERS, REORDERS};
-use super::errors::{code, store_error};
+use super::error::{code, store_error};
 use super::setup::SetupError;
 
 /// One secondary index.

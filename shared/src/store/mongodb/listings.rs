@@ -18,7 +18,7 @@ use super::codec::{self, int, lit};
 use super::documents::{
     listing_draft_stage, listing_from, low_stock_stage, older_stamp_filter, stamp,
 };
-use super::errors::{OrStore, is_duplicate_key};
+use super::error::{OrStore, is_duplicate_key};
 use super::paging::{self, Order, PageQuery};
 use crate::domain::{EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta};
 use crate::ports::{

@@ -14,7 +14,7 @@
 //!   order, then one batched conditional decrement per SKU. Transactions
 //!   are retried on `TransientTransactionError` /
 //!   `UnknownTransactionCommitResult` with bounded, jittered backoff
-//!   ([`TransactionRetry`]).
+//!   ([`TRANSACTION_RETRY`]).
 //! - Status transitions of orders and reorders are conditional replaces on
 //!   `version`; their side effects (stock release, daily sales, receiving)
 //!   join them in a transaction only when there are any.
@@ -34,16 +34,15 @@ mod accounts;
 mod codec;
 mod deployment;
 mod documents;
-mod errors;
+mod error;
 mod forecasts;
 mod indexes;
 mod listings;
-mod order_docs;
+mod order_records;
 mod orders;
 mod paging;
 mod placement;
 mod procurement;
-mod reorders;
 mod setup;
 mod stats;
 mod txn;
@@ -51,13 +50,15 @@ mod txn;
 use mongodb::bson::Document;
 use mongodb::{Client, Collection, Database};
 
+use crate::retry::RetryPolicy;
+
 pub use deployment::{Deployment, DeploymentError, MIN_WIRE_VERSION, classify_hello};
 pub use indexes::{IndexSpec, index_specs};
 pub use setup::{
     APP_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_TIME, DEFAULT_MAX_POOL_SIZE,
     DEFAULT_SERVER_SELECTION_TIMEOUT, SetupError,
 };
-pub use txn::TransactionRetry;
+pub use txn::{COMMIT_RETRY, TRANSACTION_RETRY};
 
 /// Collection names, shared by the adapter, the index set-up and the docs.
 pub mod collections {
@@ -98,7 +99,7 @@ pub struct MongoStore {
     open_reorders: Collection<Document>,
     daily_sales: Collection<Document>,
     forecasts: Collection<Document>,
-    retry: TransactionRetry,
+    retry: RetryPolicy,
 }
 
 impl MongoStore {
@@ -115,14 +116,14 @@ impl MongoStore {
             open_reorders: collection(collections::OPEN_REORDERS),
             daily_sales: collection(collections::DAILY_SALES),
             forecasts: collection(collections::FORECASTS),
-            retry: TransactionRetry::default(),
+            retry: TRANSACTION_RETRY,
             client,
             db,
         }
     }
 
     /// Replaces the transaction retry policy.
-    pub fn with_transaction_retry(mut self, retry: TransactionRetry) -> Self {
+    pub fn with_transaction_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }

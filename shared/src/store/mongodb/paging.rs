@@ -15,7 +15,7 @@ use mongodb::bson::{Bson, Document, doc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::errors::OrStore;
+use super::error::OrStore;
 use crate::ports::{Cursor, Page, PageRequest, StoreResult};
 
 /// The position after which `page` continues, if it continues a list.

@@ -31,9 +31,9 @@ use mongodb::bson::{Document, doc};
 use super::MongoStore;
 use super::codec;
 use super::collections::LISTINGS;
-use super::errors::{OrStore, is_duplicate_key};
+use super::error::{OrStore, is_duplicate_key};
 use super::listings::{pipeline, reservable, reserve_pipeline};
-use super::order_docs::{idempotency_doc, idempotency_from, idempotency_id, order_doc};
+use super::order_records::{idempotency_doc, idempotency_from, idempotency_id, order_doc};
 use super::txn::{self, Abort, TxnBody, TxnError, statement, update_batch};
 use crate::domain::{CustomerId, IdempotencyKey, Order, Sku};
 use crate::ports::{

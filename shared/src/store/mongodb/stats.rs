@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 
 use super::MongoStore;
 use super::codec::{self, Fields, integer};
-use super::errors::OrStore;
+use super::error::OrStore;
 use crate::domain::{OrderStatus, Sku};
 use crate::ports::{DayTotals, OrderMetrics, OrderStats, SalesStore, StoreError, StoreResult};
 

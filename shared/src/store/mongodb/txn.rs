@@ -5,7 +5,7 @@
 //! that cannot be changed and is longer than an API request may take.
 //! This runner makes a bounded number of attempts within a configurable
 //! time budget, with full-jitter exponential backoff
-//! ([`TransactionRetry`]):
+//! ([`TRANSACTION_RETRY`], a [`RetryPolicy`]):
 //!
 //! - an error labelled `TransientTransactionError` (write conflict,
 //!   failover, network error before commit) reruns the whole body from
@@ -14,13 +14,13 @@
 //!   commit (the driver upgrades it to `w: majority`), since the body may
 //!   well have been applied;
 //! - a business rejection from the body aborts and is returned as is;
-//! - anything else aborts and is classified by [`super::errors`].
+//! - anything else aborts and is classified by [`super::error`].
 //!
 //! A body is an object rather than a closure because it must be replayable
 //! and its future must be `Send` while borrowing the session, which
 //! `async_trait` expresses directly.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use mongodb::bson::{Bson, Document, doc};
@@ -29,55 +29,26 @@ use mongodb::options::{ReadConcern, TransactionOptions, WriteConcern};
 use mongodb::{Client, ClientSession, Database};
 
 use super::codec::integer;
-use super::errors::{is_transient_transaction_error, is_unknown_commit_result, store_error};
+use super::error::{is_transient_transaction_error, is_unknown_commit_result, store_error};
 use crate::ports::StoreError;
+use crate::retry::RetryPolicy;
 
-/// How hard a transaction is retried: whichever bound comes first.
+/// How hard a transaction is retried: 30 attempts within 8 s, backoff
+/// ceilings from 4 ms doubling up to 500 ms.
 ///
 /// Contention is what retries are for: placements that reserve the same
 /// SKU conflict, one of them commits, the others back off. With full
 /// jitter, `n` contenders spread over the backoff ceiling, so the ceiling
 /// must grow to a few hundred milliseconds for dozens of buyers of one
-/// SKU to get through; the elapsed-time bound keeps the worst case inside
-/// an API request (the caller then answers 503 with `Retry-After`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransactionRetry {
-    /// Attempts of the whole transaction, the first included.
-    pub max_attempts: u32,
-    /// No new attempt starts after this much time since the first.
-    pub max_elapsed: Duration,
-    /// Attempts of a commit whose outcome is unknown, the first included.
-    pub max_commit_attempts: u32,
-    /// The first backoff ceiling; it doubles per attempt.
-    pub base_delay: Duration,
-    /// The largest backoff ceiling.
-    pub max_delay: Duration,
-}
+/// SKU to get through; the time budget keeps the worst case inside an
+/// API request (the caller then answers 503 with `Retry-After`).
+pub const TRANSACTION_RETRY: RetryPolicy =
+    RetryPolicy::attempts(30, Duration::from_millis(4), Duration::from_millis(500))
+        .with_budget(Duration::from_secs(8));
 
-impl Default for TransactionRetry {
-    fn default() -> Self {
-        Self {
-            max_attempts: 30,
-            max_elapsed: Duration::from_secs(8),
-            max_commit_attempts: 3,
-            base_delay: Duration::from_millis(4),
-            max_delay: Duration::from_millis(500),
-        }
-    }
-}
-
-impl TransactionRetry {
-    /// Full jitter: a uniform delay up to the attempt's ceiling, so that
-    /// writers that just collided spread out instead of colliding again.
-    pub(super) fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
-            .min(self.max_delay);
-        let micros = u64::try_from(ceiling.as_micros()).unwrap_or(u64::MAX);
-        Duration::from_micros(rand::random_range(0..=micros))
-    }
-}
+/// Attempts of a commit whose outcome is unknown, the first included.
+pub const COMMIT_RETRY: RetryPolicy =
+    RetryPolicy::attempts(3, Duration::from_millis(4), Duration::from_millis(500));
 
 /// Why an attempt stopped.
 #[derive(Debug)]
@@ -133,24 +104,22 @@ fn options() -> TransactionOptions {
 /// Runs `body` in a transaction, retrying as described in the module docs.
 pub(super) async fn run<B: TxnBody>(
     client: &Client,
-    retry: &TransactionRetry,
+    retry: &RetryPolicy,
     body: &B,
 ) -> Result<B::Output, TxnError<B::Rejection>> {
     let mut session = client
         .start_session()
         .await
         .map_err(|e| TxnError::Store(store_error(e)))?;
-    let started = Instant::now();
-    let mut attempt = 0;
+    let mut attempts = retry.start();
     loop {
-        attempt += 1;
         session
             .start_transaction()
             .with_options(options())
             .await
             .map_err(|e| TxnError::Store(start_error(e)))?;
         let failure = match body.attempt(&mut session).await {
-            Ok(output) => match commit(&mut session, retry).await {
+            Ok(output) => match commit(&mut session).await {
                 Ok(()) => return Ok(output),
                 Err(err) => err,
             },
@@ -165,14 +134,10 @@ pub(super) async fn run<B: TxnBody>(
                 err
             }
         };
-        let delay = retry.backoff(attempt);
-        let in_budget =
-            attempt < retry.max_attempts && started.elapsed() + delay < retry.max_elapsed;
-        if is_transient_transaction_error(&failure) && in_budget {
-            tokio::time::sleep(delay).await;
+        if is_transient_transaction_error(&failure) && attempts.wait().await {
             continue;
         }
-        tracing::warn!(attempt, error = %failure, "MongoDB transaction failed");
+        tracing::warn!(attempts = attempts.made(), error = %failure, "MongoDB transaction failed");
         return Err(TxnError::Store(store_error(failure)));
     }
 }
@@ -191,15 +156,12 @@ fn start_error(err: Error) -> StoreError {
     }
 }
 
-async fn commit(session: &mut ClientSession, retry: &TransactionRetry) -> Result<(), Error> {
-    let mut attempt = 0;
+async fn commit(session: &mut ClientSession) -> Result<(), Error> {
+    let mut attempts = COMMIT_RETRY.start();
     loop {
-        attempt += 1;
         match session.commit_transaction().await {
             Ok(()) => return Ok(()),
-            Err(err) if is_unknown_commit_result(&err) && attempt < retry.max_commit_attempts => {
-                tokio::time::sleep(retry.backoff(attempt)).await;
-            }
+            Err(err) if is_unknown_commit_result(&err) && attempts.wait().await => {}
             Err(err) => return Err(err),
         }
     }
@@ -245,17 +207,7 @@ fn batch_outcome(reply: &Document) -> Result<u64, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::mongodb::errors::{DUPLICATE_KEY, code};
-
-    #[test]
-    fn backoff_stays_under_its_ceiling() {
-        let retry = TransactionRetry::default();
-        for attempt in 1..40 {
-            let delay = retry.backoff(attempt);
-            assert!(delay <= retry.max_delay, "attempt {attempt}: {delay:?}");
-        }
-        assert!(retry.backoff(1) <= retry.base_delay);
-    }
+    use crate::store::mongodb::error::{DUPLICATE_KEY, code};
 
     #[test]
     fn batch_replies() {

@@ -1,15 +1,19 @@
+//! Procurement: suppliers here, reorders in [`reorders`].
+//!
 //! Suppliers: `_id` is the supplier id, so the list's order is the
 //! primary key order and a put is one upsert.
+
+mod reorders;
 
 use async_trait::async_trait;
 use mongodb::bson::{Bson, Document, doc};
 
-use super::MongoStore;
-use super::documents::{supplier_doc, supplier_from};
-use super::errors::OrStore;
-use super::paging::{self, Order, PageQuery};
 use crate::domain::{Supplier, SupplierId};
 use crate::ports::{Page, PageRequest, StoreResult, SupplierStore};
+use crate::store::mongodb::MongoStore;
+use crate::store::mongodb::documents::{supplier_doc, supplier_from};
+use crate::store::mongodb::error::OrStore;
+use crate::store::mongodb::paging::{self, Order, PageQuery};
 
 const SUPPLIERS: &str = "suppliers";
 

@@ -23,18 +23,18 @@ use async_trait::async_trait;
 use mongodb::ClientSession;
 use mongodb::bson::{Document, doc};
 
-use super::MongoStore;
-use super::codec::{self, Fields};
-use super::documents::{reorder_doc, reorder_from};
-use super::errors::{OrStore, is_duplicate_key};
-use super::listings::restock_pipeline;
-use super::paging::{self, Order, PageQuery};
-use super::txn::{self, Abort, TxnBody, TxnError};
 use crate::domain::{Reorder, ReorderId, ReorderStatus, Sku};
 use crate::ports::{
     CreateReorderError, Page, PageRequest, ReorderStore, ReorderUpdate, StoreError, StoreResult,
     UpdateError,
 };
+use crate::store::mongodb::MongoStore;
+use crate::store::mongodb::codec::{self, Fields};
+use crate::store::mongodb::documents::{reorder_doc, reorder_from};
+use crate::store::mongodb::error::{OrStore, is_duplicate_key};
+use crate::store::mongodb::listings::restock_pipeline;
+use crate::store::mongodb::paging::{self, Order, PageQuery};
+use crate::store::mongodb::txn::{self, Abort, TxnBody, TxnError};
 
 const REORDERS: &str = "reorders";
 
