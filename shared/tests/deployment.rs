@@ -245,6 +245,11 @@ fn every_route_goes_to_its_function_and_no_other_route_exists() {
                 function_of(r.group).to_owned(),
             )
         })
+        .chain(
+            stockroom_console::ROUTES
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string(), "console".to_owned())),
+        )
         .collect();
     let missing: Vec<_> = expected.difference(&wired).collect();
     let extra: Vec<_> = wired.difference(&expected).collect();
@@ -264,6 +269,12 @@ fn sample_events_match_their_functions_triggers() {
             .iter()
             .filter(|r| function_of(r.group) == name)
             .map(|r| format!("{} {}", r.method, r.path))
+            .chain(
+                stockroom_console::ROUTES
+                    .iter()
+                    .filter(|_| name == "console")
+                    .map(|(m, p)| format!("{m} {p}")),
+            )
             .collect();
         for file in event_files(&name) {
             let event: Json =
