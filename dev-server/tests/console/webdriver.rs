@@ -334,10 +334,29 @@ impl Browser {
         .await;
     }
 
-    pub async fn screenshot(&self, path: &Path) {
-        let data = self.call("GET", &self.at("/screenshot"), None).await;
+    /// A screenshot of the whole page, below the fold too (Chromium's
+    /// DevTools command through chromedriver).
+    pub async fn screenshot_page(&self, path: &Path) {
+        let size = self
+            .exec(
+                "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];",
+                json!([]),
+            )
+            .await;
+        let params = json!({
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": { "x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1 },
+        });
+        let shot = self
+            .call(
+                "POST",
+                &self.at("/goog/cdp/execute"),
+                Some(json!({ "cmd": "Page.captureScreenshot", "params": params })),
+            )
+            .await;
         let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap_or_default())
+            .decode(shot["data"].as_str().unwrap_or_default())
             .unwrap();
         std::fs::write(path, png).unwrap();
     }

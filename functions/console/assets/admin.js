@@ -8,8 +8,9 @@ import {
 import { ORDER_STATUS, ordersPage } from './shop.js';
 
 function stat(label, value, link) {
+  const text = String(value);
   return h('div', { class: 'stat' }, h('dt', null, label),
-    h('dd', null, link ? h('a', { href: link }, String(value)) : String(value)));
+    h('dd', { class: text.length > 12 ? 'words' : null }, link ? h('a', { href: link }, text) : text));
 }
 
 function countText({ items, complete }) {
@@ -55,6 +56,9 @@ export async function dashboard(section) {
       replace(statuses, Object.entries(ORDER_STATUS)
         .map(([status, name]) => stat(name, metrics.status_counts[status] ?? 0)));
       const x = analytics.buckets.map((b) => b.start);
+      // Side by side when there is room (see .charts in app.css), less the box's padding.
+      const room = section.clientWidth;
+      const width = (room >= 976 ? (room - 16) / 2 : room) - 26;
       const per = `per ${analytics.granularity}`;
       const range = `from ${analytics.from} to ${analytics.to}`;
       replace(charts,
@@ -62,12 +66,14 @@ export async function dashboard(section) {
           title: `Order count ${per}`,
           summary: `Order count ${per} ${range}: ${totals.order_count} orders in all`,
           x,
+          width,
           series: [{ name: 'orders', kind: 'bar', axis: 'left', values: analytics.buckets.map((b) => b.order_count), css: 'a' }],
         }),
         chart({
           title: `Order value ${per} (${currency})`,
           summary: `Order value ${per} ${range}: ${formatMoney(totals.order_value, currency)} in all`,
           x,
+          width,
           series: [{ name: currency, kind: 'bar', axis: 'left', values: analytics.buckets.map((b) => Number(b.order_value)), css: 'b' }],
         }));
     } catch (e) {

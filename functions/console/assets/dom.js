@@ -49,7 +49,7 @@ export function field(label, control, hint) {
   if (!control.id) control.id = uid();
   const hintEl = hint ? h('span', { class: 'hint', id: `${control.id}-hint` }, hint) : null;
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
-  const checkbox = control.type === 'checkbox';
+  const checkbox = control.type === 'checkbox' || control.type === 'radio';
   return h('div', { class: checkbox ? 'field check' : 'field' },
     checkbox ? control : null,
     h('label', { for: control.id }, label),
@@ -157,7 +157,7 @@ export function formatTime(rfc3339) {
 }
 
 export function formatSeconds(seconds) {
-  if (seconds === null || seconds === undefined) return 'no order has finished yet';
+  if (seconds === null || seconds === undefined) return 'none finished yet';
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;

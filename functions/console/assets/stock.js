@@ -181,6 +181,7 @@ export async function forecasts(section) {
           title: `${code}: sales and forecast`,
           summary: `Sales and forecast of ${code}: ${sold} units sold in the last ${HISTORY_DAYS} days, about ${round(forecast.lead_time_demand)} expected over the lead time; reorder point ${round(forecast.reorder_point)}, safety stock ${round(forecast.safety_stock)} units`,
           x,
+          width: section.clientWidth - 26,
           axes: { left: 'units per day', right: 'units in stock' },
           series: [
             { name: 'Units sold per day', kind: 'bar', axis: 'left', values: at(history.sold, 0), css: 'a' },
