@@ -339,7 +339,7 @@ impl Browser {
     pub async fn screenshot_page(&self, path: &Path) {
         let size = self
             .exec(
-                "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];",
+                "return [window.innerWidth, document.documentElement.scrollHeight];",
                 json!([]),
             )
             .await;

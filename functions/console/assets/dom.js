@@ -164,8 +164,9 @@ export function formatSeconds(seconds) {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
+/** The end of a long id: ids made from the time share their beginning. */
 export function shortId(id) {
-  return id.length > 13 ? `${id.slice(0, 8)}…` : id;
+  return id.length > 13 ? `…${id.slice(-8)}` : id;
 }
 
 /** Today as YYYY-MM-DD in UTC, shifted by `days`. */
