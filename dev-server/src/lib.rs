@@ -2,7 +2,7 @@
 //!
 //! Each HTTP request is turned into the API Gateway event a Lambda would
 //! receive ([`gateway`]) and handed to the same library handler the Lambda
-//! runs. The server itself only adds what a laptop lacks: a listening
+//! runs: the API's, or the web console's (`/`, `/dashboard`, `/assets/*`). The server itself only adds what a laptop lacks: a listening
 //! socket, demo data ([`seed`]), in-process queues feeding the same
 //! consumers, an outbox instead of SES, timers for the scheduled jobs
 //! ([`background`]) and a few `/_dev` routes to look inside ([`dev_routes`]).
@@ -168,6 +168,9 @@ async fn handle(
             )));
         }
     };
+    if stockroom_console::serves(parts.uri.path()) {
+        return convert(stockroom_console::handle(&request));
+    }
     convert(stockroom::http::handle(&server.app, ALL_GROUPS, request).await)
 }
 

@@ -1,5 +1,6 @@
-//! `stockroom-dev`: serves every route on http://127.0.0.1:3000 (`PORT`
-//! overrides) on the configured store (the embedded one by default).
+//! `stockroom-dev`: serves every route and the web console on
+//! http://127.0.0.1:3000 (`PORT` overrides) on the configured store (the
+//! embedded one by default).
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "admin account: {} / {}",
         dev.admin_username, dev.admin_password
     );
+    println!("console: http://{addr}/");
     println!("API description: http://{addr}/openapi.json; Ctrl-C stops");
     let server = DevServer::start(app, dev.queues, &dev.schedule);
     serve(server, listener, async {

@@ -145,7 +145,13 @@ fn every_function_crate_is_deployed_and_has_events() {
     let deployed = functions(&t);
     let crates = dirs(&root().join("functions"));
     assert!(!crates.is_empty());
-    let table: BTreeSet<String> = functions::ALL.iter().map(|f| f.name.to_owned()).collect();
+    // The console serves static assets and reads no configuration: it is
+    // the one function outside the table.
+    let table: BTreeSet<String> = functions::ALL
+        .iter()
+        .map(|f| f.name.to_owned())
+        .chain([CONSOLE.to_owned()])
+        .collect();
     assert_eq!(&table, &crates, "functions/ and the function table");
     for name in &crates {
         assert_eq!(
@@ -199,6 +205,9 @@ fn functions_run_on_al2023_arm64() {
     }
 }
 
+/// The console function: static assets, outside the function table.
+const CONSOLE: &str = "console";
+
 /// The row of a deployed function.
 fn row(name: &str) -> &'static Function {
     functions::named(name).unwrap_or_else(|| panic!("{name} is not in the function table"))
@@ -240,6 +249,15 @@ fn every_route_goes_to_its_function_and_no_other_route_exists() {
     // Every route once, to a function whose row serves its group (the
     // docs route is served by every API function and wired to one).
     for (method, path, function) in &wired {
+        if function == CONSOLE {
+            assert!(
+                stockroom_console::ROUTES
+                    .iter()
+                    .any(|(m, p)| *m == method && p == path),
+                "{method} {path} goes to the console, which does not serve it"
+            );
+            continue;
+        }
         let route = ROUTES
             .iter()
             .find(|r| r.method.as_str() == method && r.path == path)
@@ -274,6 +292,12 @@ fn sample_events_match_their_functions_triggers() {
             .iter()
             .filter(|r| serves(&name, r.group))
             .map(|r| format!("{} {}", r.method, r.path))
+            .chain(
+                stockroom_console::ROUTES
+                    .iter()
+                    .filter(|_| name == "console")
+                    .map(|(m, p)| format!("{m} {p}")),
+            )
             .collect();
         for file in event_files(&name) {
             let event: Json =
@@ -362,8 +386,12 @@ fn each_function_gets_the_environment_its_configuration_reads() {
         assert!(global.contains(required), "Globals lacks {required}");
     }
     for (name, (id, f)) in &functions(&t) {
-        let function = row(name);
         let own = variables(&f["Properties"]["Environment"]);
+        if name == CONSOLE {
+            assert!(own.is_empty(), "{id}: the console reads no setting");
+            continue;
+        }
+        let function = row(name);
         let expected: BTreeSet<String> =
             reads[function.name].difference(&common).cloned().collect();
         assert_eq!(&own, &expected, "{id}: its own environment");
@@ -482,6 +510,15 @@ fn triggers_and_permissions_are_the_function_tables() {
     let t = template();
     let parameters = &t["Parameters"];
     for (name, (id, f)) in functions(&t) {
+        if name == CONSOLE {
+            // Static assets: API routes only, no queue, schedule or grant.
+            assert_eq!(
+                event_kinds(&f),
+                BTreeSet::from(["HttpApi".to_owned()]),
+                "{id}: the console is invoked by its routes alone"
+            );
+            continue;
+        }
         let function = row(&name);
         let mut sqs = BTreeSet::new();
         let mut schedules = Vec::new();
