@@ -3,7 +3,7 @@
 //! messages are dead-lettered, reorders are mailed through the outbox.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -113,7 +113,7 @@ async fn mcf_notifications_complete_orders_and_record_tracking() {
     );
 
     let fixture: Value = serde_json::from_str(include_str!(
-        "../../events/fulfillment-notifications/shipment-complete.json"
+        "../../../events/fulfillment-notifications/shipment-complete.json"
     ))
     .unwrap();
     let body = fixture["Records"][0]["body"]

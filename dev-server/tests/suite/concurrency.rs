@@ -3,7 +3,7 @@
 //! (memory by default), so the same file proves DynamoDB and MongoDB.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

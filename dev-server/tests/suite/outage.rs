@@ -8,7 +8,7 @@
 //! `STORE=mongodb`; `scripts/test` runs it on both.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! delivers them: partial batch failures, idempotent effects, no panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
@@ -16,16 +16,17 @@ use stockroom::mail::Outbox;
 use stockroom::queue::{MemoryQueues, QueueSettings};
 use support::*;
 
-const STATUS_RAW: &str = include_str!("../../events/listing-notifications/status-change-raw.json");
+const STATUS_RAW: &str =
+    include_str!("../../../events/listing-notifications/status-change-raw.json");
 const STATUS_EB: &str =
-    include_str!("../../events/listing-notifications/status-change-eventbridge.json");
-const QTY_RAW: &str = include_str!("../../events/listing-notifications/mfn-quantity-raw.json");
+    include_str!("../../../events/listing-notifications/status-change-eventbridge.json");
+const QTY_RAW: &str = include_str!("../../../events/listing-notifications/mfn-quantity-raw.json");
 const QTY_EB: &str =
-    include_str!("../../events/listing-notifications/mfn-quantity-eventbridge.json");
-const ORDER_PLACED: &str = include_str!("../../events/order-processor/order-placed.json");
-const REORDER_QUEUED: &str = include_str!("../../events/reorder-mailer/reorder-queued.json");
+    include_str!("../../../events/listing-notifications/mfn-quantity-eventbridge.json");
+const ORDER_PLACED: &str = include_str!("../../../events/order-processor/order-placed.json");
+const REORDER_QUEUED: &str = include_str!("../../../events/reorder-mailer/reorder-queued.json");
 const SHIPMENT: &str =
-    include_str!("../../events/fulfillment-notifications/shipment-complete.json");
+    include_str!("../../../events/fulfillment-notifications/shipment-complete.json");
 
 fn sqs(fixture: &str) -> SqsEvent {
     serde_json::from_str(fixture).unwrap()

@@ -3,7 +3,7 @@
 //! `GET /forecasts/{sku}`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
@@ -184,7 +184,7 @@ async fn the_latest_forecast_is_served_to_admins() {
     sell_daily(&app, "FAST", |back| if back % 3 == 0 { 6 } else { 0 }).await;
     demand_forecast::run(&app).await.unwrap();
     let (admin, _) = token(&app, stockroom::domain::Role::Admin);
-    let get = include_str!("../../events/listings-api/get-listing.json");
+    let get = include_str!("../../../events/listings-api/get-listing.json");
     let reply = call(
         &app,
         &with_path(event(get, Some(&admin)), "/forecasts/FAST"),

@@ -1,23 +1,23 @@
 //! Admin routes, called with the events in `events/admin-api`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use stockroom::domain::Role;
 use stockroom::http::RouteGroup;
 use support::*;
 
-const PUT_SUPPLIER: &str = include_str!("../../events/admin-api/put-supplier.json");
-const GET_SUPPLIER: &str = include_str!("../../events/admin-api/get-supplier.json");
-const LIST_SUPPLIERS: &str = include_str!("../../events/admin-api/list-suppliers.json");
-const LIST_REORDERS: &str = include_str!("../../events/admin-api/list-reorders.json");
-const APPROVE: &str = include_str!("../../events/admin-api/approve-reorder.json");
-const REJECT: &str = include_str!("../../events/admin-api/reject-reorder.json");
-const RECEIVE: &str = include_str!("../../events/admin-api/receive-reorder.json");
-const METRICS: &str = include_str!("../../events/admin-api/metrics.json");
-const ORDER_METRICS: &str = include_str!("../../events/admin-api/order-metrics.json");
-const ANALYTICS: &str = include_str!("../../events/admin-api/analytics.json");
-const FORECAST: &str = include_str!("../../events/admin-api/forecast.json");
+const PUT_SUPPLIER: &str = include_str!("../../../events/admin-api/put-supplier.json");
+const GET_SUPPLIER: &str = include_str!("../../../events/admin-api/get-supplier.json");
+const LIST_SUPPLIERS: &str = include_str!("../../../events/admin-api/list-suppliers.json");
+const LIST_REORDERS: &str = include_str!("../../../events/admin-api/list-reorders.json");
+const APPROVE: &str = include_str!("../../../events/admin-api/approve-reorder.json");
+const REJECT: &str = include_str!("../../../events/admin-api/reject-reorder.json");
+const RECEIVE: &str = include_str!("../../../events/admin-api/receive-reorder.json");
+const METRICS: &str = include_str!("../../../events/admin-api/metrics.json");
+const ORDER_METRICS: &str = include_str!("../../../events/admin-api/order-metrics.json");
+const ANALYTICS: &str = include_str!("../../../events/admin-api/analytics.json");
+const FORECAST: &str = include_str!("../../../events/admin-api/forecast.json");
 
 const ADMIN: &[RouteGroup] = &[RouteGroup::Admin, RouteGroup::Docs];
 
@@ -119,7 +119,7 @@ async fn metrics_and_analytics() {
     assert!(reply.body["average_processing_seconds"].is_null());
 
     let (customer, _) = token(&app, Role::Customer);
-    let place = include_str!("../../events/orders-api/place-order.json");
+    let place = include_str!("../../../events/orders-api/place-order.json");
     let body = r#"{"items":[{"sku":"MUG-BLUE","quantity":2}]}"#;
     let placed = call(&app, &with_body(event(place, Some(&customer)), body)).await;
     let id = placed.body["order_id"].as_str().unwrap().to_owned();

@@ -1,13 +1,13 @@
 //! `/auth/*` handlers, called with the API Gateway events in `events/auth-api`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use support::*;
 
-const REGISTER: &str = include_str!("../../events/auth-api/register.json");
-const TOKEN: &str = include_str!("../../events/auth-api/token.json");
-const OPENAPI: &str = include_str!("../../events/auth-api/openapi.json");
+const REGISTER: &str = include_str!("../../../events/auth-api/register.json");
+const TOKEN: &str = include_str!("../../../events/auth-api/token.json");
+const OPENAPI: &str = include_str!("../../../events/auth-api/openapi.json");
 
 #[tokio::test]
 async fn register_then_sign_in() {

@@ -2,7 +2,7 @@
 //! shape, reserves nothing, and never answers 5xx or panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -10,11 +10,11 @@ use stockroom::domain::Role;
 use stockroom::http::ROUTES;
 use support::*;
 
-const PLACE: &str = include_str!("../../events/orders-api/place-order.json");
-const PUT: &str = include_str!("../../events/listings-api/put-listing.json");
-const ADJUST: &str = include_str!("../../events/listings-api/adjust-stock.json");
-const GET_ORDER: &str = include_str!("../../events/orders-api/get-order.json");
-const LIST: &str = include_str!("../../events/listings-api/list-listings.json");
+const PLACE: &str = include_str!("../../../events/orders-api/place-order.json");
+const PUT: &str = include_str!("../../../events/listings-api/put-listing.json");
+const ADJUST: &str = include_str!("../../../events/listings-api/adjust-stock.json");
+const GET_ORDER: &str = include_str!("../../../events/orders-api/get-order.json");
+const LIST: &str = include_str!("../../../events/listings-api/list-listings.json");
 
 fn lines(n: usize) -> String {
     let items: Vec<String> = (0..n)

@@ -1,17 +1,17 @@
 //! `/listings*` handlers, called with the events in `events/listings-api`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use stockroom::domain::Role;
 use stockroom::http::RouteGroup;
 use support::*;
 
-const LIST: &str = include_str!("../../events/listings-api/list-listings.json");
-const GET: &str = include_str!("../../events/listings-api/get-listing.json");
-const PUT: &str = include_str!("../../events/listings-api/put-listing.json");
-const ADJUST: &str = include_str!("../../events/listings-api/adjust-stock.json");
-const DELETE: &str = include_str!("../../events/listings-api/delete-listing.json");
+const LIST: &str = include_str!("../../../events/listings-api/list-listings.json");
+const GET: &str = include_str!("../../../events/listings-api/get-listing.json");
+const PUT: &str = include_str!("../../../events/listings-api/put-listing.json");
+const ADJUST: &str = include_str!("../../../events/listings-api/adjust-stock.json");
+const DELETE: &str = include_str!("../../../events/listings-api/delete-listing.json");
 
 async fn catalogue_app() -> stockroom::app::App {
     let app = app();

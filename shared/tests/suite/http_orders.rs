@@ -1,15 +1,15 @@
 //! `/orders*` handlers, called with the events in `events/orders-api`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use stockroom::domain::Role;
 use support::*;
 
-const PLACE: &str = include_str!("../../events/orders-api/place-order.json");
-const LIST: &str = include_str!("../../events/orders-api/list-orders.json");
-const GET: &str = include_str!("../../events/orders-api/get-order.json");
-const CANCEL: &str = include_str!("../../events/orders-api/cancel-order.json");
+const PLACE: &str = include_str!("../../../events/orders-api/place-order.json");
+const LIST: &str = include_str!("../../../events/orders-api/list-orders.json");
+const GET: &str = include_str!("../../../events/orders-api/get-order.json");
+const CANCEL: &str = include_str!("../../../events/orders-api/cancel-order.json");
 
 async fn shop() -> stockroom::app::App {
     let app = app();

@@ -3,7 +3,7 @@
 //! duplications, for listings and for MCF fulfillment orders.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;

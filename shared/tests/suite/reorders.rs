@@ -2,7 +2,7 @@
 //! stock checks, the approval gate, at-most-once mail, receiving.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
@@ -204,7 +204,7 @@ async fn an_order_that_empties_a_listing_triggers_a_reorder_at_once() {
         .await
         .unwrap();
     let (token, _) = token(&w.app, stockroom::domain::Role::Customer);
-    let place = include_str!("../../events/orders-api/place-order.json");
+    let place = include_str!("../../../events/orders-api/place-order.json");
     let body = r#"{"items":[{"sku":"MUG-BLUE","quantity":5}]}"#;
     let reply = call(&w.app, &with_body(event(place, Some(&token)), body)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);

@@ -1,5 +1,4 @@
 //! Recorded responses for what moto never does: a batch that half fails.
-#![cfg(feature = "sqs")]
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

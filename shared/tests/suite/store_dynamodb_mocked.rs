@@ -2,7 +2,6 @@
 //! (transaction conflicts, per-item cancellation reasons as real DynamoDB
 //! returns them, exhausted throttling) and an endpoint that refuses
 //! connections.
-#![cfg(feature = "dynamodb")]
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

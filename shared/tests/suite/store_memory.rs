@@ -6,7 +6,10 @@ use std::sync::Arc;
 use stockroom::ports::Store;
 use stockroom::store::MemoryStore;
 
-stockroom::store_contract_tests!(
-    async { Arc::new(MemoryStore::new()) as Arc<dyn Store> },
-    200
+use crate::contract::contract_suite;
+
+contract_suite!(
+    store: async { Arc::new(MemoryStore::new()) as Arc<dyn Store> },
+    racers: 200,
+    excluded: {},
 );

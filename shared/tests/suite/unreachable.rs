@@ -1,7 +1,6 @@
 //! The SQS publisher and the SES mailer against a closed port: after the
 //! SDK's retries, `Unavailable` (the message is redelivered, the reorder
 //! mail retried later), never a panic or a permanent rejection.
-#![cfg(all(feature = "sqs", feature = "ses"))]
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,11 +1,10 @@
 //! The SQS publisher and the SES v2 mailer against moto (the threaded
 //! `aws` server). Needs `AWS_ENDPOINT_URL_SQS` and `AWS_ENDPOINT_URL_SESV2`;
 //! `scripts/test` starts the server and exports them.
-#![cfg(all(feature = "sqs", feature = "ses"))]
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

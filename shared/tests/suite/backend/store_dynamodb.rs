@@ -7,9 +7,9 @@
 //! compares global counters before and after, which other cases running
 //! in parallel on a shared table would move. Creating a table on moto
 //! takes milliseconds.
-#![cfg(feature = "dynamodb")]
 
-mod support;
+use crate::contract::contract_suite;
+use crate::support;
 
 use std::sync::Arc;
 
@@ -22,4 +22,4 @@ async fn store() -> Arc<dyn Store> {
 
 // 24 racers: every racing case still races (moto serialises the requests,
 // so more racers only add time, not contention).
-stockroom::store_contract_tests!(store(), 24);
+contract_suite!(store: store(), racers: 24, excluded: {});

@@ -38,6 +38,8 @@ use stockroom::store::mongodb::{
 };
 use tokio::sync::OnceCell;
 
+use crate::contract::contract_suite;
+
 /// Racing tasks per concurrency case. The contract's default (64) suits
 /// the fast local server; `MONGODB_RACERS` lowers it for slow ones.
 fn racers() -> usize {
@@ -124,7 +126,7 @@ async fn store() -> Arc<dyn Store> {
     Arc::new(fresh_store().await)
 }
 
-stockroom::store_contract_tests!(store(), racers());
+contract_suite!(store: store(), racers: racers(), excluded: {});
 
 /// A port on this machine with nothing listening.
 fn closed_port() -> u16 {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::fixtures::*;
-use crate::domain::{Customer, CustomerId, PasswordHash, Role, Username};
-use crate::ports::{CreateCustomerError, Store};
+use stockroom::domain::{Customer, CustomerId, PasswordHash, Role, Username};
+use stockroom::ports::{CreateCustomerError, Store};
 
 fn customer(username: &str) -> Customer {
     Customer {

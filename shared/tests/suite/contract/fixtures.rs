@@ -4,11 +4,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
-use crate::domain::{
+use stockroom::domain::{
     Currency, CustomerId, IdempotencyKey, LineQuantity, Listing, ListingDraft, ListingStatus,
     Order, OrderId, OrderLine, Price, Sku, Stock, Title,
 };
-use crate::ports::{IdempotencyRecord, Store};
+use stockroom::ports::{IdempotencyRecord, Store};
 
 /// A prefix unique to this process and call, so cases never see each
 /// other's data in a shared backend.
@@ -53,7 +53,7 @@ pub async fn listing(store: &dyn Store, sku_name: &str, available: i64) -> Listi
         .await
         .unwrap()
     {
-        crate::ports::PutOutcome::Created(l) | crate::ports::PutOutcome::Updated(l) => l,
+        stockroom::ports::PutOutcome::Created(l) | stockroom::ports::PutOutcome::Updated(l) => l,
     }
 }
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 
 use super::fixtures::*;
-use crate::forecast::{DailySeries, ForecastParams, forecast};
-use crate::ports::{ForecastRecord, Store};
+use stockroom::forecast::{DailySeries, ForecastParams, forecast};
+use stockroom::ports::{ForecastRecord, Store};
 
 fn record(sku_name: &str, level: f64) -> ForecastRecord {
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();

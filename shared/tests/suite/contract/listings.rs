@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 
 use super::fixtures::*;
-use crate::domain::{EventStamp, ListingStatus, Stock, StockDelta};
-use crate::ports::{
+use stockroom::domain::{EventStamp, ListingStatus, Stock, StockDelta};
+use stockroom::ports::{
     AdjustStockError, Cursor, ListingFilter, NotificationOutcome, PageRequest, PutOutcome,
     SearchTerm, Store, StoreError,
 };

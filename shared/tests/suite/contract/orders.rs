@@ -8,8 +8,8 @@ use chrono::{Duration, NaiveTime};
 use rust_decimal::Decimal;
 
 use super::fixtures::*;
-use crate::domain::{CustomerId, ListingStatus, OrderStatus};
-use crate::ports::{
+use stockroom::domain::{CustomerId, ListingStatus, OrderStatus};
+use stockroom::ports::{
     OrderEffects, OrderFilter, OrderUpdate, PageRequest, PlaceOrderError, Store, UpdateError,
 };
 
@@ -154,7 +154,7 @@ pub async fn update_order_is_conditional_on_version(store: Arc<dyn Store>) {
     assert_eq!(stored.version, 2);
 
     let mut ghost = placed.clone();
-    ghost.order_id = crate::domain::OrderId::generate();
+    ghost.order_id = stockroom::domain::OrderId::generate();
     let missing = OrderUpdate {
         previous: ghost.clone(),
         next: ghost.transitioned(OrderStatus::Processing, now()).unwrap(),
@@ -400,7 +400,8 @@ pub async fn metrics_and_daily_totals_count_orders(store: Arc<dyn Store>) {
 
     let after = store.order_metrics().await.unwrap();
     assert_eq!(after.total_orders, before.total_orders + 2);
-    let count = |m: &crate::ports::OrderMetrics, s| m.status_counts.get(&s).copied().unwrap_or(0);
+    let count =
+        |m: &stockroom::ports::OrderMetrics, s| m.status_counts.get(&s).copied().unwrap_or(0);
     assert_eq!(
         count(&after, OrderStatus::Completed),
         count(&before, OrderStatus::Completed) + 1

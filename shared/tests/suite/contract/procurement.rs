@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::fixtures::*;
-use crate::domain::{
+use stockroom::domain::{
     Rating, Reorder, ReorderId, ReorderReason, ReorderStatus, Supplier, SupplierEmail, SupplierId,
 };
-use crate::ports::{CreateReorderError, PageRequest, ReorderUpdate, Store, UpdateError};
+use stockroom::ports::{CreateReorderError, PageRequest, ReorderUpdate, Store, UpdateError};
 
 fn supplier(id: &str, rating: i64) -> Supplier {
     Supplier {
