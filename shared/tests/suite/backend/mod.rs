@@ -2,6 +2,8 @@
 //! variable is not set (see `support::endpoint`): start the servers with
 //! `scripts/servers`, or let `scripts/test` do it.
 
+#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ses"))]
+mod invoke_all;
 #[cfg(all(feature = "sqs", feature = "ses"))]
 mod sqs_ses;
 #[cfg(feature = "dynamodb")]
@@ -10,5 +12,3 @@ mod store_dynalite;
 mod store_dynamodb;
 #[cfg(feature = "mongodb")]
 mod store_mongodb;
-#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ses"))]
-mod invoke_all;

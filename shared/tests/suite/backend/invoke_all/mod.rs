@@ -277,8 +277,19 @@ impl Env {
     /// The mail moto's SES has accepted so far.
     pub async fn sent_mail(&self) -> Vec<Value> {
         let url = format!("{}/moto-api/data.json", self.ses_endpoint);
-        let data: Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
-        data["ses"]["Message"].as_array().cloned().unwrap_or_default()
+        let data: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        data["ses"]["Message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn every_event_was_used(&self) {
@@ -302,7 +313,7 @@ impl Env {
 
     fn report(&self, elapsed: Duration) {
         let mut timings = self.timings.borrow().clone();
-        timings.sort_by(|a, b| b.2.cmp(&a.2));
+        timings.sort_by_key(|t| std::cmp::Reverse(t.2));
         let slowest: Vec<_> = timings
             .iter()
             .take(3)
@@ -371,7 +382,10 @@ impl Req {
     pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
         let raw: Vec<_> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         self.0["rawQueryString"] = json!(raw.join("&"));
-        let map: serde_json::Map<_, _> = pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        let map: serde_json::Map<_, _> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
         self.0["queryStringParameters"] = Value::Object(map);
         self
     }
