@@ -8,7 +8,9 @@
 //! - Handler suites on the memory store: `http_*`, [`consumers`],
 //!   [`reorders`], [`notification_order`], [`demand_forecast`].
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
-//!   against the code).
+//!   against the code), [`layout`] (each crate's integration tests stay
+//!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
+//!   would make any file put beside it a binary of its own).
 //! - Adapters against recorded responses or a closed port:
 //!   [`store_dynamodb_mocked`], [`sqs_mocked`], [`unreachable`].
 //! - [`backend`]: everything that needs a local server (moto, dynalite,
@@ -30,6 +32,7 @@ mod http_auth;
 mod http_bad_input;
 mod http_listings;
 mod http_orders;
+mod layout;
 mod notification_order;
 mod reorders;
 #[cfg(feature = "sqs")]
