@@ -68,8 +68,6 @@ _servers_check_name() {
 _servers_now() { date +%s.%N 2>/dev/null || date +%s; }
 _servers_elapsed() { awk -v a="$1" -v b="$(_servers_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# ---------------------------------------------------------------- python ---
-
 # Is the named module importable by python $1? (find_spec: no import cost)
 _servers_py_has() {
     local py="$1"
@@ -96,20 +94,23 @@ _servers_moto_python() {
     return 1
 }
 
+# apt-get install <package>, as root only (else say what is missing).
+_servers_apt() {
+    [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1 ||
+        _servers_die "$1 is required (apt-get install $1)" || return 1
+    _servers_log "apt-get install $1"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+        { apt-get update -qq >/dev/null && apt-get install -y -qq "$1" >/dev/null; } ||
+        _servers_die "apt-get install $1 failed"
+}
+
 _servers_ensure_venv() {
-    local dir="$1"
-    [[ -x "$dir/bin/python" ]] && return 0
-    _servers_log "creating venv $dir"
-    if ! "$SERVERS_PYTHON" -m venv "$dir" >/dev/null 2>&1; then
-        rm -rf "$dir"
-        if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-            _servers_log "python venv module missing; apt-get install python3-venv"
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null ||
-                { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; } ||
-                return 1
-        fi
-        "$SERVERS_PYTHON" -m venv "$dir" || { rm -rf "$dir"; return 1; }
-    fi
+    [[ -x "$1/bin/python" ]] && return 0
+    _servers_log "creating venv $1"
+    "$SERVERS_PYTHON" -m venv "$1" >/dev/null 2>&1 && return 0
+    rm -rf "$1"
+    _servers_apt python3-venv && "$SERVERS_PYTHON" -m venv "$1" || { rm -rf "$1"; return 1; }
 }
 
 # pip install into $SERVERS_PYTHON; if pip refuses (externally managed), into $SERVERS_VENV_DIR.
@@ -129,12 +130,8 @@ _servers_pip_install() {
     return "$rc"
 }
 
-# --------------------------------------------------------------- install ---
-
 _servers_install_moto() {
-    if _servers_moto_python >/dev/null; then
-        return 0
-    fi
+    _servers_moto_python >/dev/null && return 0
     local t0
     t0="$(_servers_now)"
     _servers_log "installing $SERVERS_MOTO_SPEC (pip)"
@@ -151,8 +148,7 @@ _servers_install_dynalite() {
     local t0
     t0="$(_servers_now)"
     _servers_log "installing $SERVERS_DYNALITE_SPEC (npm, into ${SERVERS_NODE_DIR#"$SERVERS_REPO_ROOT"/})"
-    mkdir -p "$SERVERS_NODE_DIR"
-    [[ -f "$SERVERS_NODE_DIR/package.json" ]] ||
+    mkdir -p "$SERVERS_NODE_DIR" && [[ -f "$SERVERS_NODE_DIR/package.json" ]] ||
         printf '{ "name": "stockroom-local-servers", "private": true }\n' >"$SERVERS_NODE_DIR/package.json"
     npm install --prefix "$SERVERS_NODE_DIR" --no-audit --no-fund --loglevel=error \
         "$SERVERS_DYNALITE_SPEC" >&2 || _servers_die "npm install $SERVERS_DYNALITE_SPEC failed" || return 1
@@ -179,12 +175,9 @@ _servers_secantus_bin() {
                 return 0
             fi
             ;;
-        py)
-            for b in "$SERVERS_SECANTUS_VENV_DIR/bin/secantusd-py" \
-                "$(command -v secantusd-py 2>/dev/null || true)"; do
-                [[ -n "$b" && -x "$b" ]] && { printf '%s\n' "$b"; return 0; }
-            done
-            ;;
+        py) for b in "$SERVERS_SECANTUS_VENV_DIR/bin/secantusd-py" "$(command -v secantusd-py)"; do
+            [[ -n "$b" && -x "$b" ]] && { printf '%s\n' "$b"; return 0; }
+        done ;;
         *) _servers_die "SERVERS_MONGO_IMPL must be rs or py, not '$SERVERS_MONGO_IMPL'" ;;
     esac
     return 1
@@ -197,16 +190,8 @@ _servers_install_mongo() {
     case "$SERVERS_MONGO_IMPL" in
         rs)
             command -v cargo >/dev/null 2>&1 || _servers_die "cargo not found (SecantusDB rs build needs Rust)" || return 1
-            if ! command -v cmake >/dev/null 2>&1; then
-                if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-                    _servers_log "installing cmake (apt) for the WiredTiger build"
-                    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null 2>&1 ||
-                        { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; }; } ||
-                        _servers_die "apt-get install cmake failed" || return 1
-                else
-                    _servers_die "cmake is required to build secantus-mdb (apt-get install cmake)" || return 1
-                fi
-            fi
+            # The WiredTiger build needs cmake.
+            command -v cmake >/dev/null 2>&1 || _servers_apt cmake || return 1
             _servers_log "building secantusd-rs $SERVERS_SECANTUS_RS_VERSION (cargo install; ~10 min on 2 cores, once)"
             nice -n 10 cargo install secantus-mdb --version "$SERVERS_SECANTUS_RS_VERSION" \
                 --locked --ignore-rust-version --quiet >&2 ||
@@ -243,42 +228,27 @@ servers_install() {
     done
 }
 
-# ----------------------------------------------------------------- state ---
-
 _servers_file() { printf '%s/%s.%s\n' "$SERVERS_STATE_DIR" "$1" "$2"; }
 
 _servers_read() {
     local f
-    f="$(_servers_file "$1" "$2")"
-    [[ -s "$f" ]] || return 1
-    tr -dc '0-9' <"$f"
+    f="$(_servers_file "$1" "$2")" && [[ -s "$f" ]] && tr -dc '0-9' <"$f"
 }
 
 # Alive = exists and is not a zombie (an orphaned server that exited stays a
 # zombie until init reaps it, which can take a second or more in a sandbox).
 _servers_pid_alive() {
-    local pid="${1:-}" state=""
-    [[ -n "$pid" ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
-    if [[ -r "/proc/$pid/stat" ]]; then
-        state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
-    else
-        state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
-    fi
-    [[ "$state" != Z* && "$state" != X* ]]
+    [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state="$(ps -o stat= -p "$1" 2>/dev/null || true)"
+    [[ "$state" != *Z* && "$state" != *X* ]]
 }
 
 # The recorded PID is only trusted if that process is alive and its command
 # line carries our port (guards against PID reuse after a crash or reboot).
 _servers_pid_is_ours() {
-    local pid="$1" port="$2" args=""
-    _servers_pid_alive "$pid" || return 1
-    if [[ -r "/proc/$pid/cmdline" ]]; then
-        args="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
-    else
-        args="$(ps -o args= -p "$pid" 2>/dev/null || true)"
-    fi
-    [[ " $args " == *" --port $port "* ]]
+    _servers_pid_alive "$1" || return 1
+    [[ " $(ps -o args= -p "$1" 2>/dev/null) " == *" --port $2 "* ]]
 }
 
 _servers_ready() {
@@ -304,8 +274,6 @@ _servers_running() {
 }
 
 _servers_forget() { rm -f "$(_servers_file "$1" pid)" "$(_servers_file "$1" port)"; }
-
-# ----------------------------------------------------------------- start ---
 
 # Fills _SERVERS_CMD with the command line for server $1 on port $2.
 _servers_command() {
@@ -374,14 +342,9 @@ _servers_start_one() {
         printf '%s\n' "$port" >"$(_servers_file "$name" port)"
 
         deadline=$((SECONDS + SERVERS_START_TIMEOUT))
-        while ((SECONDS < deadline)); do
-            if ! _servers_pid_alive "$pid"; then
-                break
-            fi
-            if _servers_ready "$name" "$port"; then
-                _servers_log "$name ready on 127.0.0.1:$port (pid $pid) in $(_servers_elapsed "$t0")s"
-                return 0
-            fi
+        while ((SECONDS < deadline)) && _servers_pid_alive "$pid"; do
+            _servers_ready "$name" "$port" &&
+                _servers_log "$name ready on 127.0.0.1:$port (pid $pid) in $(_servers_elapsed "$t0")s" && return 0
             sleep 0.1
         done
 
@@ -409,14 +372,8 @@ _servers_start_one() {
 _servers_locked() {
     local name="$1"
     shift
-    if command -v flock >/dev/null 2>&1; then
-        (
-            flock -w 600 9 || { _servers_die "timed out waiting for the $name lock"; exit 1; }
-            "$@"
-        ) 9>"$(_servers_file "$name" lock)"
-    else
-        "$@"
-    fi
+    command -v flock >/dev/null 2>&1 || { "$@"; return; }
+    (flock -w 600 9 || _servers_die "timed out waiting for the $name lock" || exit 1; "$@") 9>"$(_servers_file "$name" lock)"
 }
 
 # servers_start <name>...   (dynamodb | aws | dynalite | mongo)
@@ -426,46 +383,31 @@ servers_start() {
     [[ ${#names[@]} -gt 0 ]] || _servers_die "servers_start: name at least one of: ${SERVERS_ALL[*]}" || return 1
     for n in "${names[@]}"; do _servers_check_name "$n" || return 1; done
     mkdir -p "$SERVERS_STATE_DIR"
-    if [[ "${SERVERS_NO_INSTALL:-0}" != 1 ]]; then
-        servers_install "${names[@]}" || return 1
-    fi
+    [[ "${SERVERS_NO_INSTALL:-0}" == 1 ]] || servers_install "${names[@]}" || return 1
     for n in "${names[@]}"; do
         _servers_locked "$n" _servers_start_one "$n" || return 1
     done
 }
 
-# ------------------------------------------------------------------ stop ---
-
 _servers_stop_one() {
     local name="$1" pid port deadline
     pid="$(_servers_read "$name" pid || true)"
     port="$(_servers_read "$name" port || true)"
-    if [[ -z "$pid" ]]; then
+    if [[ -z "$pid" || -z "$port" ]] || ! _servers_pid_is_ours "$pid" "$port"; then
+        [[ -n "$pid" ]] && _servers_log "$name: pid $pid is gone (or no longer ours); forgetting it"
         _servers_forget "$name"
         return 0
     fi
-    if [[ -z "$port" ]] || ! _servers_pid_is_ours "$pid" "$port"; then
-        _servers_log "$name: pid $pid is gone (or no longer ours); forgetting it"
-        _servers_forget "$name"
-        return 0
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + SERVERS_STOP_GRACE))
-    while _servers_pid_alive "$pid" && ((SECONDS < deadline)); do
-        sleep 0.1
+    local signal grace=$SERVERS_STOP_GRACE
+    for signal in TERM KILL; do
+        kill "-$signal" "$pid" 2>/dev/null || true
+        deadline=$((SECONDS + grace))
+        while _servers_pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+        _servers_pid_alive "$pid" || break
+        _servers_log "$name (pid $pid) ignored $signal for ${grace}s"; grace=5
     done
-    if _servers_pid_alive "$pid"; then
-        _servers_log "$name (pid $pid) ignored TERM for ${SERVERS_STOP_GRACE}s; sending KILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        deadline=$((SECONDS + 5))
-        while _servers_pid_alive "$pid" && ((SECONDS < deadline)); do
-            sleep 0.1
-        done
-    fi
     wait "$pid" 2>/dev/null || true # reap, if it is our child
-    if _servers_pid_alive "$pid"; then
-        _servers_die "$name (pid $pid) would not die" || return 1
-    fi
+    _servers_pid_alive "$pid" && { _servers_die "$name (pid $pid) would not die"; return 1; }
     _servers_forget "$name"
     _servers_log "$name stopped (pid $pid)"
 }
@@ -476,13 +418,9 @@ servers_stop() {
     [[ ${#names[@]} -gt 0 ]] || names=("${SERVERS_ALL[@]}")
     for n in "${names[@]}"; do _servers_check_name "$n" || return 1; done
     [[ -d "$SERVERS_STATE_DIR" ]] || return 0
-    for n in "${names[@]}"; do
-        _servers_stop_one "$n" || rc=1
-    done
+    for n in "${names[@]}"; do _servers_stop_one "$n" || rc=1; done
     return "$rc"
 }
-
-# ---------------------------------------------------------- status / env ---
 
 # servers_status [<name>...]   one line per server; returns 1 if a named one is not ready
 servers_status() {
@@ -520,9 +458,7 @@ servers_env() {
     local n names=("$@") port url out=""
     _servers_init || return 1
     if [[ ${#names[@]} -eq 0 ]]; then
-        for n in "${SERVERS_ALL[@]}"; do
-            _servers_running "$n" >/dev/null && names+=("$n")
-        done
+        for n in "${SERVERS_ALL[@]}"; do _servers_running "$n" >/dev/null && names+=("$n"); done
     fi
     for n in "${names[@]}"; do
         port="$(servers_port "$n")" || return 1

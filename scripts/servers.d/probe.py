@@ -108,22 +108,17 @@ def mongo_ok(host: str, port: int) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
+    probes = {
+        ("free-port", 0): lambda: print(free_port()) or True,
+        ("http", 1): lambda url: http_ok(url),
+        ("dynamodb", 1): lambda url: dynamodb_ok(url),
+        ("mongo", 2): lambda host, port: mongo_ok(host, int(port)),
+    }
+    probe = probes.get((argv[0], len(argv) - 1)) if argv else None
+    if probe is None:
         print(__doc__, file=sys.stderr)
         return 2
-    cmd, args = argv[0], argv[1:]
-    if cmd == "free-port" and not args:
-        print(free_port())
-        return 0
-    if cmd == "http" and len(args) == 1:
-        return 0 if http_ok(args[0]) else 1
-    if cmd == "dynamodb" and len(args) == 1:
-        return 0 if dynamodb_ok(args[0]) else 1
-    if cmd == "mongo" and len(args) == 2:
-        return 0 if mongo_ok(args[0], int(args[1])) else 1
-    print(__doc__, file=sys.stderr)
-    return 2
-
+    return 0 if probe(*argv[1:]) else 1
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

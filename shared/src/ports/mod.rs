@@ -3,7 +3,7 @@
 //! (`crate::store`, `crate::queue`, `crate::mail`) sit behind them.
 //!
 //! Every store adapter implements all the store traits and is used as one
-//! `Arc<dyn Store>`; the same contract suite (`crate::store::contract`)
+//! `Arc<dyn Store>`; the same contract suite (`shared/tests/suite/contract`)
 //! runs against each.
 
 mod accounts;

@@ -1,5 +1,5 @@
-//! Store adapters behind the [`crate::ports::Store`] traits, and the
-//! contract suite every adapter must pass.
+//! Store adapters behind the [`crate::ports::Store`] traits. The contract
+//! suite every adapter must pass is test code: `shared/tests/suite/contract`.
 
 pub mod memory;
 
@@ -8,8 +8,5 @@ pub mod dynamodb;
 
 #[cfg(feature = "mongodb")]
 pub mod mongodb;
-
-#[doc(hidden)]
-pub mod contract;
 
 pub use memory::MemoryStore;
