@@ -50,10 +50,16 @@ pub fn safety_stock(z: f64, sigma: f64, lead_time_days: u32) -> f64 {
     }
 }
 
-/// Reorder point: expected demand over the lead time plus safety stock.
+/// Reorder point: expected demand over the lead time plus safety stock
+/// (which may be negative), never below zero and always finite.
 #[must_use]
 pub fn reorder_point(lead_time_demand: f64, safety_stock: f64) -> f64 {
-    lead_time_demand + safety_stock
+    let value = lead_time_demand + safety_stock;
+    if value.is_finite() {
+        value.max(0.0)
+    } else {
+        lead_time_demand.max(0.0)
+    }
 }
 
 /// The first day, counting from `start`, by whose end the cumulative
@@ -107,6 +113,9 @@ mod tests {
     #[test]
     fn reorder_point_adds_safety_stock_to_lead_time_demand() {
         assert_eq!(reorder_point(70.0, 12.5), 82.5);
+        assert_eq!(reorder_point(3.0, -1.0), 2.0);
+        assert_eq!(reorder_point(3.0, -5.0), 0.0);
+        assert_eq!(reorder_point(3.0, f64::NAN), 3.0);
     }
 
     #[test]
