@@ -209,8 +209,8 @@ fn mean_and_sd(values: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forecast::select::fit;
     use crate::forecast::Method;
+    use crate::forecast::select::fit;
 
     #[test]
     fn the_conformal_quantile_is_the_right_order_statistic() {
@@ -237,11 +237,13 @@ mod tests {
     #[test]
     fn the_quantile_covers_the_share_asked_for_on_a_known_distribution() {
         // Demand alternates 0 and 10 by day: a lead time of 3 sells 10 or 20.
-        let y: Vec<f64> = (0..400).map(|t| if t % 2 == 0 { 0.0 } else { 10.0 }).collect();
+        let y: Vec<f64> = (0..400)
+            .map(|t| if t % 2 == 0 { 0.0 } else { 10.0 })
+            .collect();
         let fitted = fit(Method::Ses, &y, None).unwrap();
         let errors = LeadTimeErrors::collect(&fitted, &y, 3);
-        let (stock, _) = errors.safety_stock(0.9, 1.28).unwrap();
         let forecast: f64 = (1..=3).map(|h| fitted.point(h)).sum();
+        let (stock, _) = errors.safety_stock(0.9, 1.28).unwrap();
         assert!(forecast + stock >= 20.0 - 1e-6, "{forecast} + {stock}");
         let coverage = past_coverage(&fitted, &y, 3, 0.9).unwrap();
         assert!(coverage >= 0.9, "{coverage}");
@@ -249,8 +251,10 @@ mod tests {
 
     #[test]
     fn short_histories_have_no_empirical_safety_stock() {
-        let y = [1.0, 0.0, 3.0, 2.0, 0.0, 1.0, 4.0, 2.0, 1.0, 0.0, 2.0, 3.0, 1.0, 0.0, 2.0, 1.0,
-            0.0, 3.0, 2.0, 0.0, 1.0, 4.0, 2.0, 1.0, 0.0, 2.0, 3.0, 1.0, 0.0, 2.0, 1.0];
+        let y = [
+            1.0, 0.0, 3.0, 2.0, 0.0, 1.0, 4.0, 2.0, 1.0, 0.0, 2.0, 3.0, 1.0, 0.0, 2.0, 1.0, 0.0,
+            3.0, 2.0, 0.0, 1.0, 4.0, 2.0, 1.0, 0.0, 2.0, 3.0, 1.0, 0.0, 2.0, 1.0,
+        ];
         let fitted = fit(Method::Ses, &y, None).unwrap();
         let errors = LeadTimeErrors::collect(&fitted, &y, 7);
         assert_eq!(errors.len(), 0);

@@ -50,6 +50,7 @@ mod replay;
 mod select;
 mod series;
 mod smoothing;
+mod worst;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,7 @@ pub use lead_time::{BacktestSummary, SafetyStockBasis};
 pub use model::Method;
 pub use params::{ForecastError, ForecastParams, ServiceLevel};
 pub use series::DailySeries;
+pub use worst::{Listing, WorstSkus};
 
 /// A SKU's demand forecast and the stock policy derived from it.
 ///
@@ -163,12 +165,13 @@ impl<'a> Fit<'a> {
         let level = params.service_level;
         let lead = lead_time as usize;
         let errors = lead_time::LeadTimeErrors::collect(fitted, values, lead);
-        let (safety_stock, basis) = errors
-            .safety_stock(level.get(), level.z())
-            .unwrap_or_else(|| {
-                let normal = policy::safety_stock(level.z(), fitted.sigma, lead_time);
-                (normal, SafetyStockBasis::DailyNormal)
-            });
+        let (safety_stock, basis) =
+            errors
+                .safety_stock(level.get(), level.z())
+                .unwrap_or_else(|| {
+                    let normal = policy::safety_stock(level.z(), fitted.sigma, lead_time);
+                    (normal, SafetyStockBasis::DailyNormal)
+                });
         let reorder_point = policy::reorder_point(lead_time_demand, safety_stock);
         let backtest = BacktestSummary {
             origins: u32::try_from(errors.len()).unwrap_or(u32::MAX),

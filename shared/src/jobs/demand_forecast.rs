@@ -14,7 +14,7 @@ use super::JobSummary;
 use crate::app::reorders::{self, Raised};
 use crate::app::{App, AppError};
 use crate::domain::{Listing, ListingStatus, ReorderReason};
-use crate::forecast::{DailySeries, ForecastParams, forecast};
+use crate::forecast::{DailySeries, ForecastParams, WorstSkus, forecast};
 use crate::ports::{ForecastRecord, ListingFilter, PageRequest};
 
 /// SKUs forecast at once: the work is two store calls and well under a
@@ -38,6 +38,8 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
     let end = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     let history = u64::from(app.settings.forecast_history_days.max(1));
     let from = end.checked_sub_days(Days::new(history - 1)).unwrap_or(end);
+    let worst_skus = WorstSkus::new(5);
+    let worst = &worst_skus;
     let mut cursor = None;
     loop {
         let page = app
@@ -51,7 +53,7 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
             .collect();
         let results: Vec<(String, Result<Outcome, AppError>)> = futures::stream::iter(listings)
             .map(|listing| async move {
-                let result = forecast_listing(app, &listing, from, end, today).await;
+                let result = forecast_listing(app, &listing, from, end, today, worst).await;
                 (listing.sku.to_string(), result)
             })
             .buffer_unordered(CONCURRENCY)
@@ -74,7 +76,12 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
             break;
         }
     }
-    tracing::info!(?summary, "demand forecast done");
+    tracing::info!(
+        ?summary,
+        worst_mase = %worst.by_mase(),
+        worst_coverage = %worst.by_coverage(),
+        "demand forecast done"
+    );
     Ok(summary)
 }
 
@@ -84,6 +91,7 @@ async fn forecast_listing(
     from: NaiveDate,
     end: NaiveDate,
     today: NaiveDate,
+    worst: &WorstSkus,
 ) -> Result<Outcome, AppError> {
     let sales = app.store.daily_sales(&listing.sku, from, end).await?;
     let series =
@@ -96,6 +104,7 @@ async fn forecast_listing(
     .map_err(|e| AppError::internal("forecast settings", e))?
     .with_available(listing.available.get());
     let forecast = forecast(&series, &params);
+    worst.add(listing.sku.as_str(), &forecast);
 
     if listing.auto_reorder_point {
         // Whole units, and never absurd even for a wild forecast.

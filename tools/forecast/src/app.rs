@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use clap::error::ErrorKind;
 use serde::Serialize;
-use stockroom::forecast::{DemandClass, Forecast, ForecastParams, Method, SafetyStockBasis, forecast};
+use stockroom::forecast::{
+    DemandClass, Forecast, ForecastParams, Method, SafetyStockBasis, forecast,
+};
 
 use crate::args::{Cli, Format};
 use crate::sales::Sales;
@@ -102,7 +104,12 @@ pub fn run(
     // Reports to stderr are best effort: there is nowhere to report their failure.
     let cli = match Cli::parse_args(args) {
         Ok(cli) => cli,
-        Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
             return finish(write!(BufWriter::new(stdout), "{}", error.render()));
         }
         Err(error) => {
@@ -118,9 +125,11 @@ pub fn run(
         Sales::read(stdin, cli.delimiter, |line, error| report(line, error))
     } else {
         File::open(path).map_err(Into::into).and_then(|file| {
-            Sales::read(BufReader::with_capacity(1 << 16, file), cli.delimiter, |line, error| {
-                report(line, error)
-            })
+            Sales::read(
+                BufReader::with_capacity(1 << 16, file),
+                cli.delimiter,
+                |line, error| report(line, error),
+            )
         })
     };
     let sales = match read {
@@ -135,7 +144,13 @@ pub fn run(
         return EXIT_FAILED;
     }
     let mut summary = Summary::default();
-    let written = write_forecasts(&sales, &cli.params(), cli.format, &mut summary, BufWriter::new(stdout));
+    let written = write_forecasts(
+        &sales,
+        &cli.params(),
+        cli.format,
+        &mut summary,
+        BufWriter::new(stdout),
+    );
     let _ = writeln!(
         stderr,
         "{}",
@@ -385,7 +400,9 @@ mod tests {
         let mut lines = stdout.lines();
         assert_eq!(
             lines.next(),
-            Some("sku,class,method,forecast,safety_stock,reorder_point,backtest_mase,coverage,basis")
+            Some(
+                "sku,class,method,forecast,safety_stock,reorder_point,backtest_mase,coverage,basis"
+            )
         );
         let row = lines.next().unwrap();
         assert!(row.starts_with("A,smooth,ses,2;2;2,"), "{row}");

@@ -99,7 +99,9 @@ fn days(min: u32) -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync 
         let max = policy::MAX_HORIZON_DAYS;
         match text.trim().parse::<u32>() {
             Ok(days) if (min..=max).contains(&days) => Ok(days),
-            _ => Err(format!("expected a whole number of days from {min} to {max}")),
+            _ => Err(format!(
+                "expected a whole number of days from {min} to {max}"
+            )),
         }
     }
 }
@@ -171,7 +173,10 @@ mod tests {
         assert_eq!(params.service_level.get(), 0.99);
         assert_eq!((cli.delimiter, cli.format), (b';', Format::Csv));
         assert_eq!(cli.path, PathBuf::from("-"));
-        assert_eq!(parse(&["--delimiter", "\\t", "x"]).unwrap().delimiter, b'\t');
+        assert_eq!(
+            parse(&["--delimiter", "\\t", "x"]).unwrap().delimiter,
+            b'\t'
+        );
     }
 
     #[test]

@@ -209,12 +209,27 @@ mod tests {
     fn says_what_is_wrong_with_a_bad_row() {
         let columns = Columns::default();
         let cases = [
-            (&["A", "2025-01-01"][..], "expected a quantity field (column 3), found 2 fields"),
+            (
+                &["A", "2025-01-01"][..],
+                "expected a quantity field (column 3), found 2 fields",
+            ),
             (&[" ", "2025-01-01", "1"][..], "empty sku"),
-            (&["A", "2025-02-30", "1"][..], "invalid date \"2025-02-30\", expected YYYY-MM-DD"),
-            (&["A", "2025-01-01", "-4"][..], "invalid quantity \"-4\", expected a number from 0 to 1e12"),
-            (&["A", "2025-01-01", "NaN"][..], "invalid quantity \"NaN\", expected a number from 0 to 1e12"),
-            (&["A", "2025-01-01", "1e13"][..], "invalid quantity \"1e13\", expected a number from 0 to 1e12"),
+            (
+                &["A", "2025-02-30", "1"][..],
+                "invalid date \"2025-02-30\", expected YYYY-MM-DD",
+            ),
+            (
+                &["A", "2025-01-01", "-4"][..],
+                "invalid quantity \"-4\", expected a number from 0 to 1e12",
+            ),
+            (
+                &["A", "2025-01-01", "NaN"][..],
+                "invalid quantity \"NaN\", expected a number from 0 to 1e12",
+            ),
+            (
+                &["A", "2025-01-01", "1e13"][..],
+                "invalid quantity \"1e13\", expected a number from 0 to 1e12",
+            ),
         ];
         for (fields, message) in cases {
             let error = columns.parse(&record(fields)).unwrap_err();
@@ -229,7 +244,14 @@ mod tests {
         for text in ["2025-01-01", "2024-02-29", "0001-01-01", "9999-12-31"] {
             assert_eq!(parse_date(text), text.parse().ok(), "{text}");
         }
-        for text in ["2025-02-29", "2025-00-10", "2025-1-01", "20250101", "", "2025-01-0x"] {
+        for text in [
+            "2025-02-29",
+            "2025-00-10",
+            "2025-1-01",
+            "20250101",
+            "",
+            "2025-01-0x",
+        ] {
             assert_eq!(parse_date(text), None, "{text}");
         }
     }

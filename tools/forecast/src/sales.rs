@@ -227,7 +227,8 @@ mod tests {
 
     #[test]
     fn a_header_without_a_needed_column_is_refused() {
-        let error = Sales::read(&b"sku,day,qty\nA,2025-01-01,1\n"[..], b',', |_, _| {}).unwrap_err();
+        let error =
+            Sales::read(&b"sku,day,qty\nA,2025-01-01,1\n"[..], b',', |_, _| {}).unwrap_err();
         assert_eq!(
             error.to_string(),
             "line 1: the header has no \"date\" column (it needs sku, date and quantity)"
