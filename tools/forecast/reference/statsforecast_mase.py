@@ -3,7 +3,7 @@
 A reference for BENCHMARKS.md ("Accuracy against statsforecast"), not part
 of the build or of CI. Reads the `class,sku,day,quantity` CSV written by
 
-    FORECAST_SERIES_CSV=series.csv cargo test --profile local -p stockroom \
+    FORECAST_SERIES_CSV=series.csv cargo test -p stockroom \
         --test forecast_calibration -- --ignored --nocapture export_the_series
 
 and scores each model the way the Rust test does: fit on the first 365

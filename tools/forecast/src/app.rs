@@ -165,42 +165,50 @@ fn write_forecasts(
     params: &ForecastParams,
     format: Format,
     summary: &mut Summary,
-    mut out: impl Write,
+    out: impl Write,
 ) -> io::Result<()> {
-    let mut csv = match format {
-        Format::Json => None,
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(&mut out);
-            writer.write_record([
-                "sku",
-                "class",
-                "method",
-                "forecast",
-                "safety_stock",
-                "reorder_point",
-                "backtest_mase",
-                "coverage",
-                "basis",
-            ])?;
-            Some(writer)
-        }
-    };
-    for (sku, series) in sales.series() {
+    let forecasts = sales.series().map(|(sku, series)| {
         let f = forecast(&series, params);
         summary.add(&f);
-        let line = Line::new(sku, &f);
-        match csv.as_mut() {
-            Some(writer) => writer.write_record(csv_record(&line))?,
-            None => {
-                serde_json::to_writer(&mut out, &line)?;
-                out.write_all(b"\n")?;
-            }
-        }
+        (sku, f)
+    });
+    match format {
+        Format::Json => write_json(forecasts, out),
+        Format::Csv => write_csv(forecasts, out),
     }
-    if let Some(mut writer) = csv {
-        writer.flush()?;
+}
+
+fn write_json<'a>(
+    forecasts: impl Iterator<Item = (&'a str, Forecast)>,
+    mut out: impl Write,
+) -> io::Result<()> {
+    for (sku, f) in forecasts {
+        serde_json::to_writer(&mut out, &Line::new(sku, &f))?;
+        out.write_all(b"\n")?;
     }
     out.flush()
+}
+
+fn write_csv<'a>(
+    forecasts: impl Iterator<Item = (&'a str, Forecast)>,
+    out: impl Write,
+) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "sku",
+        "class",
+        "method",
+        "forecast",
+        "safety_stock",
+        "reorder_point",
+        "backtest_mase",
+        "coverage",
+        "basis",
+    ])?;
+    for (sku, f) in forecasts {
+        writer.write_record(csv_record(&Line::new(sku, &f)))?;
+    }
+    writer.flush()
 }
 
 /// A CSV row: numbers as JSON writes them, the daily forecast `;`-joined,

@@ -188,9 +188,8 @@ mod tests {
     fn finds_columns_by_header_name_in_any_order() {
         let header = record(&["Quantity", "\u{feff}SKU", "note", " date "]);
         let columns = Columns::from_header(&header).unwrap().unwrap();
-        let row = columns
-            .parse(&record(&["4", "MUG, BLUE", "x", "2025-01-31"]))
-            .unwrap();
+        let fields = record(&["4", "MUG, BLUE", "x", "2025-01-31"]);
+        let row = columns.parse(&fields).unwrap();
         assert_eq!(
             (row.sku, row.date, row.quantity),
             ("MUG, BLUE", day(2025, 1, 31), 4.0)
