@@ -95,33 +95,31 @@ impl LeadTimeErrors {
     /// Replays `fitted` over `y` and collects the errors of its
     /// `lead_time`-day forecasts; none for a zero lead time.
     pub(crate) fn collect(fitted: &Fitted, y: &[f64], lead_time: usize) -> Self {
-        {
-            let mut filter = Filter::new(fitted, y);
-            let mut sorted = Vec::new();
-            let mut absolute_error = 0.0;
-            let last = y.len().saturating_sub(lead_time);
-            for (t, value) in y.iter().enumerate() {
-                if lead_time > 0 && t >= FIRST_ORIGIN && t <= last {
-                    let model = filter.model();
-                    let mut forecast = 0.0;
-                    let mut actual = 0.0;
-                    for (h, value) in (1..).zip(&y[t..t + lead_time]) {
-                        let point = model.point(h);
-                        absolute_error += (value - point).abs();
-                        forecast += point;
-                        actual += value;
-                    }
-                    sorted.push(actual - forecast);
+        let mut filter = Filter::new(fitted, y);
+        let mut sorted = Vec::new();
+        let mut absolute_error = 0.0;
+        let last = y.len().saturating_sub(lead_time);
+        for (t, value) in y.iter().enumerate() {
+            if lead_time > 0 && t >= FIRST_ORIGIN && t <= last {
+                let model = filter.model();
+                let mut forecast = 0.0;
+                let mut actual = 0.0;
+                for (h, value) in (1..).zip(&y[t..t + lead_time]) {
+                    let point = model.point(h);
+                    absolute_error += (value - point).abs();
+                    forecast += point;
+                    actual += value;
                 }
-                filter.step(*value);
+                sorted.push(actual - forecast);
             }
-            sorted.sort_unstable_by(f64::total_cmp);
-            Self {
-                sorted,
-                absolute_error,
-                scale: mase_scale(y, SEASON),
-                lead_time,
-            }
+            filter.step(*value);
+        }
+        sorted.sort_unstable_by(f64::total_cmp);
+        Self {
+            sorted,
+            absolute_error,
+            scale: mase_scale(y, SEASON),
+            lead_time,
         }
     }
 

@@ -233,16 +233,30 @@ mod tests {
     }
 
     #[test]
-    fn safety_stock_follows_the_formula() {
+    fn safety_stock_comes_from_lead_time_errors_or_the_formula_on_short_histories() {
         let values: Vec<f64> = (0..120)
             .map(|t| if t % 2 == 0 { 8.0 } else { 12.0 })
             .collect();
-        let series = DailySeries::new(day(2025, 1, 1), values);
-        let params = ForecastParams::new(9, 7, 0.99).unwrap();
-        let f = forecast(&series, &params);
-        let z = params.service_level.z();
-        assert!((f.safety_stock - z * f.sigma * 3.0).abs() < 1e-9);
+        let params = ForecastParams::new(9, 7, 0.95).unwrap();
+        let f = forecast(&DailySeries::new(day(2025, 1, 1), values.clone()), &params);
+        assert_eq!(f.basis, SafetyStockBasis::Empirical);
+        // Origins from day 28 to the last with nine days after it.
+        assert_eq!(f.backtest.origins, 120 - 28 - 9 + 1);
+        assert!(f.backtest.mase.is_some() && f.backtest.coverage.is_some());
         assert!((f.reorder_point - f.lead_time_demand - f.safety_stock).abs() < 1e-9);
+
+        // 0.99 needs 99 errors: the normal approximation of lead-time errors.
+        let high = ForecastParams::new(9, 7, 0.99).unwrap();
+        let f = forecast(&DailySeries::new(day(2025, 1, 1), values.clone()), &high);
+        assert_eq!(f.basis, SafetyStockBasis::LeadTimeNormal);
+
+        // Too short for any backtest: z·σ·√L on daily errors.
+        let short = DailySeries::new(day(2025, 1, 1), values[..30].to_vec());
+        let f = forecast(&short, &high);
+        assert_eq!(f.basis, SafetyStockBasis::DailyNormal);
+        assert_eq!(f.backtest.origins, 0);
+        let z = high.service_level.z();
+        assert!((f.safety_stock - z * f.sigma * 3.0).abs() < 1e-9);
         assert!(f.safety_stock > 0.0);
     }
 

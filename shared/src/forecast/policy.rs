@@ -3,17 +3,12 @@
 //!
 //! The reorder point is the stock level at which an order must leave so that
 //! it arrives before the shelf is empty, `service level` of the time:
-//!
-//! ```text
-//! reorder point = lead-time demand + z · σ · √L
-//! ```
-//!
-//! with `L` the supplier lead time in days, lead-time demand the sum of the
-//! daily forecasts over those `L` days, `σ` the standard deviation of daily
-//! forecast errors (the root mean square of the fitted method's one-step
-//! errors) and `z` the standard normal quantile of the service level. Treating
-//! daily errors as independent is the textbook simplification; it is what
-//! makes the formula cheap enough to run on every SKU every day.
+//! lead-time demand (the sum of the daily forecasts over the lead time `L`)
+//! plus a safety stock. The safety stock normally comes from the SKU's own
+//! lead-time errors ([`super::lead_time`]); [`safety_stock`] here is the
+//! textbook `z · σ · √L` (σ the root mean square of the fitted method's
+//! one-step errors, `z` the standard normal quantile), used only when the
+//! history is too short for a backtest.
 //!
 //! The forecast horizon is lead time plus review period: the stock ordered
 //! today must last until the order after next can arrive.
