@@ -368,7 +368,7 @@ mod tests {
             stderr.starts_with("error: invalid value '2' for '--service-level <P>'"),
             "{stderr}"
         );
-        assert!(stderr.contains("Usage: stockroom-forecast"), "{stderr}");
+        assert!(stderr.contains("try '--help'"), "{stderr}");
 
         let missing = std::env::temp_dir().join("stockroom-forecast-no-such-file.csv");
         let (code, _, stderr) = run_with(&[missing.to_str().unwrap()], "");

@@ -208,7 +208,7 @@ mod tests {
     fn reads_quoted_newlines_other_delimiters_and_columns_in_any_order() {
         let text = "quantity;note;sku;date\n\
                     2;\"two\nlines; and a quote \"\"\";\"MUG; BLUE\";2025-01-01\n\
-                    x;;MUG; BLUE;2025-01-02\n\
+                    x;;\"MUG; BLUE\";2025-01-02\n\
                     3;;A;2025-01-02\n";
         let mut reports = Vec::new();
         let sales = Sales::read(text.as_bytes(), b';', |line, error| {
