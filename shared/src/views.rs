@@ -261,8 +261,21 @@ pub struct ForecastView {
     pub lead_time_days: u32,
     pub service_level: f64,
     pub lead_time_demand: f64,
+    /// May be negative: the reorder point is a quantile of lead-time demand.
     pub safety_stock: f64,
     pub reorder_point: f64,
+    /// How the safety stock was derived: empirical (quantile of past
+    /// lead-time errors), lead_time_normal or daily_normal.
+    #[schema(example = "empirical")]
+    pub safety_stock_basis: String,
+    /// MASE of the method's lead-time forecasts replayed over the history;
+    /// null without enough history.
+    pub backtest_mase: Option<f64>,
+    /// Share of past days whose lead-time demand the reorder point of the
+    /// day covered; null without enough history.
+    pub coverage: Option<f64>,
+    /// Past days the backtest replayed.
+    pub backtest_origins: u32,
     /// When stock runs out at the forecast rate; null if not within a year.
     pub projected_stockout: Option<String>,
     /// Days of history used.
@@ -285,6 +298,10 @@ impl From<&crate::ports::ForecastRecord> for ForecastView {
             lead_time_demand: f.lead_time_demand,
             safety_stock: f.safety_stock,
             reorder_point: f.reorder_point,
+            safety_stock_basis: f.basis.as_str().to_owned(),
+            backtest_mase: f.backtest.mase,
+            coverage: f.backtest.coverage,
+            backtest_origins: f.backtest.origins,
             projected_stockout: f.projected_stockout.map(|d| d.to_string()),
             history_days: f.history_days,
             generated_at: timestamp(&r.generated_at),

@@ -102,14 +102,14 @@ impl RateCost {
 /// Starting state shared by both methods: the history's average demand
 /// size, interval between demands and probability of demand on a day.
 #[derive(Clone, Copy, Debug)]
-struct Start {
-    size: f64,
-    interval: f64,
-    probability: f64,
+pub(crate) struct Start {
+    pub size: f64,
+    pub interval: f64,
+    pub probability: f64,
 }
 
 impl Start {
-    fn of(y: &[f64]) -> Self {
+    pub(crate) fn of(y: &[f64]) -> Self {
         let (count, total) = y
             .iter()
             .filter(|v| **v > 0.0)

@@ -16,8 +16,15 @@
 //!    each fitted by minimising its in-sample error, compete on the last
 //!    weeks of history; the winner's state is then brought up to date over
 //!    the whole history.
-//! 4. [`policy`]: horizon (lead time plus review period), safety stock
-//!    `z·σ·√L` at the service level, reorder point and projected stockout.
+//! 4. [`lead_time`]: the winner is replayed over the history, and the errors
+//!    of its lead-time forecasts from every past day give the safety stock
+//!    (their conformal quantile at the service level), a backtest MASE and
+//!    the coverage its past reorder points achieved.
+//! 5. [`policy`]: horizon (lead time plus review period), reorder point and
+//!    projected stockout.
+//!
+//! [`Fit`] is steps 1 to 3, the expensive part: one fit serves forecasts for
+//! any number of settings (lead times, service levels).
 //!
 //! Everything here is pure and deterministic: no I/O, clock or randomness,
 //! so the same history and settings give the same [`Forecast`] bit for bit,
@@ -33,22 +40,27 @@
 pub mod backtest;
 mod classify;
 mod intermittent;
+pub mod lead_time;
 mod model;
 pub mod normal;
 mod optimise;
 mod params;
 pub mod policy;
+mod replay;
 mod select;
 mod series;
 mod smoothing;
+mod worst;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use classify::{ADI_CUTOFF, CV2_CUTOFF, Classification, DemandClass, classify};
+pub use lead_time::{BacktestSummary, SafetyStockBasis};
 pub use model::Method;
 pub use params::{ForecastError, ForecastParams, ServiceLevel};
 pub use series::DailySeries;
+pub use worst::{Listing, WorstSkus};
 
 /// A SKU's demand forecast and the stock policy derived from it.
 ///
@@ -80,10 +92,20 @@ pub struct Forecast {
     pub sigma: f64,
     /// Expected demand over the lead time.
     pub lead_time_demand: f64,
-    /// `z · sigma · √lead_time_days`.
+    /// `reorder_point − lead_time_demand`: the quantile of past lead-time
+    /// errors at the service level (see [`lead_time`]). Negative when demand
+    /// over a lead time is usually below its mean, as skewed intermittent
+    /// demand is at modest service levels.
     pub safety_stock: f64,
-    /// `lead_time_demand + safety_stock`: order when stock falls to this.
+    /// `lead_time_demand + safety_stock`, never negative: order when stock
+    /// falls to this.
     pub reorder_point: f64,
+    /// How the safety stock was derived.
+    #[serde(default)]
+    pub basis: SafetyStockBasis,
+    /// The chosen method replayed over the history at this lead time.
+    #[serde(default)]
+    pub backtest: BacktestSummary,
     /// First day by whose end the available stock is projected to be sold,
     /// looking up to a year (or the horizon) ahead; only when
     /// [`ForecastParams::available`] was given.
@@ -93,37 +115,94 @@ pub struct Forecast {
 /// Forecasts `series` and derives the stock policy for `params`.
 #[must_use]
 pub fn forecast(series: &DailySeries, params: &ForecastParams) -> Forecast {
-    let values = series.values();
-    let classification = classify(values);
-    let fitted = select::select(values, classification.class);
+    Fit::new(series).forecast(params)
+}
 
-    let horizon = params.horizon_days();
-    let lead_time = params.lead_time();
-    let daily: Vec<f64> = (1..=horizon).map(|h| fitted.point(h)).collect();
-    let lead_time_demand: f64 = (1..=lead_time).map(|h| fitted.point(h)).sum();
-    let safety_stock = policy::safety_stock(params.service_level.z(), fitted.sigma, lead_time);
-    let start_date = series.forecast_start();
-    let projected_stockout = params.available.and_then(|available| {
-        let days = horizon.max(policy::STOCKOUT_LOOKAHEAD_DAYS);
-        policy::projected_stockout(start_date, available, (1..=days).map(|h| fitted.point(h)))
-    });
+/// A history with its class found and its method chosen and fitted: the
+/// expensive part of a forecast, reusable for any number of settings.
+#[derive(Clone, Debug)]
+pub struct Fit<'a> {
+    series: &'a DailySeries,
+    classification: Classification,
+    fitted: model::Fitted,
+}
 
-    Forecast {
-        class: classification.class,
-        method: fitted.method,
-        adi: classification.adi,
-        cv2: classification.cv2,
-        history_days: u32::try_from(series.len()).unwrap_or(u32::MAX),
-        horizon_days: horizon,
-        lead_time_days: lead_time,
-        service_level: params.service_level.get(),
-        start_date,
-        daily,
-        sigma: fitted.sigma,
-        lead_time_demand,
-        safety_stock,
-        reorder_point: policy::reorder_point(lead_time_demand, safety_stock),
-        projected_stockout,
+impl<'a> Fit<'a> {
+    /// Classifies `series` and fits its method.
+    #[must_use]
+    pub fn new(series: &'a DailySeries) -> Self {
+        let values = series.values();
+        let classification = classify(values);
+        let fitted = select::select(values, classification.class);
+        Self {
+            series,
+            classification,
+            fitted,
+        }
+    }
+
+    /// The demand class.
+    #[must_use]
+    pub fn class(&self) -> DemandClass {
+        self.classification.class
+    }
+
+    /// The method chosen.
+    #[must_use]
+    pub fn method(&self) -> Method {
+        self.fitted.method
+    }
+
+    /// The forecast and stock policy for `params`.
+    #[must_use]
+    pub fn forecast(&self, params: &ForecastParams) -> Forecast {
+        let (series, fitted, classification) = (self.series, &self.fitted, self.classification);
+        let values = series.values();
+        let horizon = params.horizon_days();
+        let lead_time = params.lead_time();
+        let daily: Vec<f64> = (1..=horizon).map(|h| fitted.point(h)).collect();
+        let lead_time_demand: f64 = (1..=lead_time).map(|h| fitted.point(h)).sum();
+        let level = params.service_level;
+        let lead = lead_time as usize;
+        let errors = lead_time::LeadTimeErrors::collect(fitted, values, lead);
+        let (safety_stock, basis) =
+            errors
+                .safety_stock(level.get(), level.z())
+                .unwrap_or_else(|| {
+                    let normal = policy::safety_stock(level.z(), fitted.sigma, lead_time);
+                    (normal, SafetyStockBasis::DailyNormal)
+                });
+        let reorder_point = policy::reorder_point(lead_time_demand, safety_stock);
+        let backtest = BacktestSummary {
+            origins: u32::try_from(errors.len()).unwrap_or(u32::MAX),
+            mase: errors.mase(),
+            coverage: lead_time::past_coverage(fitted, values, lead, level.get()),
+        };
+        let start_date = series.forecast_start();
+        let projected_stockout = params.available.and_then(|available| {
+            let days = horizon.max(policy::STOCKOUT_LOOKAHEAD_DAYS);
+            policy::projected_stockout(start_date, available, (1..=days).map(|h| fitted.point(h)))
+        });
+
+        Forecast {
+            class: classification.class,
+            method: fitted.method,
+            adi: classification.adi,
+            cv2: classification.cv2,
+            history_days: u32::try_from(series.len()).unwrap_or(u32::MAX),
+            horizon_days: horizon,
+            lead_time_days: lead_time,
+            service_level: level.get(),
+            start_date,
+            daily,
+            sigma: fitted.sigma,
+            lead_time_demand,
+            safety_stock: reorder_point - lead_time_demand,
+            reorder_point,
+            basis,
+            backtest,
+            projected_stockout,
+        }
     }
 }
 
@@ -154,16 +233,30 @@ mod tests {
     }
 
     #[test]
-    fn safety_stock_follows_the_formula() {
+    fn safety_stock_comes_from_lead_time_errors_or_the_formula_on_short_histories() {
         let values: Vec<f64> = (0..120)
             .map(|t| if t % 2 == 0 { 8.0 } else { 12.0 })
             .collect();
-        let series = DailySeries::new(day(2025, 1, 1), values);
-        let params = ForecastParams::new(9, 7, 0.99).unwrap();
-        let f = forecast(&series, &params);
-        let z = params.service_level.z();
-        assert!((f.safety_stock - z * f.sigma * 3.0).abs() < 1e-9);
+        let params = ForecastParams::new(9, 7, 0.95).unwrap();
+        let f = forecast(&DailySeries::new(day(2025, 1, 1), values.clone()), &params);
+        assert_eq!(f.basis, SafetyStockBasis::Empirical);
+        // Origins from day 28 to the last with nine days after it.
+        assert_eq!(f.backtest.origins, 120 - 28 - 9 + 1);
+        assert!(f.backtest.mase.is_some() && f.backtest.coverage.is_some());
         assert!((f.reorder_point - f.lead_time_demand - f.safety_stock).abs() < 1e-9);
+
+        // 0.99 needs 99 errors: the normal approximation of lead-time errors.
+        let high = ForecastParams::new(9, 7, 0.99).unwrap();
+        let f = forecast(&DailySeries::new(day(2025, 1, 1), values.clone()), &high);
+        assert_eq!(f.basis, SafetyStockBasis::LeadTimeNormal);
+
+        // Too short for any backtest: z·σ·√L on daily errors.
+        let short = DailySeries::new(day(2025, 1, 1), values[..30].to_vec());
+        let f = forecast(&short, &high);
+        assert_eq!(f.basis, SafetyStockBasis::DailyNormal);
+        assert_eq!(f.backtest.origins, 0);
+        let z = high.service_level.z();
+        assert!((f.safety_stock - z * f.sigma * 3.0).abs() < 1e-9);
         assert!(f.safety_stock > 0.0);
     }
 

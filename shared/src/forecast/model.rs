@@ -101,6 +101,17 @@ pub(crate) enum Model {
 }
 
 impl Model {
+    /// The forecast `h ≥ 1` days ahead: finite and non-negative whatever
+    /// the state.
+    pub(crate) fn point(&self, h: u32) -> f64 {
+        let value = self.raw(h);
+        if value.is_finite() {
+            value.clamp(0.0, MAX_POINT)
+        } else {
+            0.0
+        }
+    }
+
     fn raw(&self, h: u32) -> f64 {
         match *self {
             Self::Zero => 0.0,
@@ -162,12 +173,7 @@ impl Fitted {
     /// The forecast `h ≥ 1` days after the end of the history: finite and
     /// non-negative whatever the fitted state.
     pub(crate) fn point(&self, h: u32) -> f64 {
-        let value = self.model.raw(h);
-        if value.is_finite() {
-            value.clamp(0.0, MAX_POINT)
-        } else {
-            0.0
-        }
+        self.model.point(h)
     }
 
     /// The forecasts for days `1..=horizon`.

@@ -3,17 +3,12 @@
 //!
 //! The reorder point is the stock level at which an order must leave so that
 //! it arrives before the shelf is empty, `service level` of the time:
-//!
-//! ```text
-//! reorder point = lead-time demand + z · σ · √L
-//! ```
-//!
-//! with `L` the supplier lead time in days, lead-time demand the sum of the
-//! daily forecasts over those `L` days, `σ` the standard deviation of daily
-//! forecast errors (the root mean square of the fitted method's one-step
-//! errors) and `z` the standard normal quantile of the service level. Treating
-//! daily errors as independent is the textbook simplification; it is what
-//! makes the formula cheap enough to run on every SKU every day.
+//! lead-time demand (the sum of the daily forecasts over the lead time `L`)
+//! plus a safety stock. The safety stock normally comes from the SKU's own
+//! lead-time errors ([`super::lead_time`]); [`safety_stock`] here is the
+//! textbook `z · σ · √L` (σ the root mean square of the fitted method's
+//! one-step errors, `z` the standard normal quantile), used only when the
+//! history is too short for a backtest.
 //!
 //! The forecast horizon is lead time plus review period: the stock ordered
 //! today must last until the order after next can arrive.
@@ -50,10 +45,16 @@ pub fn safety_stock(z: f64, sigma: f64, lead_time_days: u32) -> f64 {
     }
 }
 
-/// Reorder point: expected demand over the lead time plus safety stock.
+/// Reorder point: expected demand over the lead time plus safety stock
+/// (which may be negative), never below zero and always finite.
 #[must_use]
 pub fn reorder_point(lead_time_demand: f64, safety_stock: f64) -> f64 {
-    lead_time_demand + safety_stock
+    let value = lead_time_demand + safety_stock;
+    if value.is_finite() {
+        value.max(0.0)
+    } else {
+        lead_time_demand.max(0.0)
+    }
 }
 
 /// The first day, counting from `start`, by whose end the cumulative
@@ -107,6 +108,9 @@ mod tests {
     #[test]
     fn reorder_point_adds_safety_stock_to_lead_time_demand() {
         assert_eq!(reorder_point(70.0, 12.5), 82.5);
+        assert_eq!(reorder_point(3.0, -1.0), 2.0);
+        assert_eq!(reorder_point(3.0, -5.0), 0.0);
+        assert_eq!(reorder_point(3.0, f64::NAN), 3.0);
     }
 
     #[test]

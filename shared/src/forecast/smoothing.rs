@@ -170,7 +170,7 @@ const INITIAL_WEEKS: usize = 4;
 
 /// Level from the first week's mean; trend from the change in weekly means
 /// over up to four weeks (zero with less than two weeks).
-fn initial_level_and_trend(y: &[f64]) -> (f64, f64) {
+pub(crate) fn initial_level_and_trend(y: &[f64]) -> (f64, f64) {
     let level = mean(&y[..y.len().min(SEASON)]);
     let weeks = (y.len() / SEASON).min(INITIAL_WEEKS);
     let trend = match (
@@ -187,7 +187,7 @@ fn initial_level_and_trend(y: &[f64]) -> (f64, f64) {
 
 /// Each weekday's average deviation from its week's mean over up to four
 /// weeks (the deviations sum to zero).
-fn initial_season(y: &[f64]) -> [f64; SEASON] {
+pub(crate) fn initial_season(y: &[f64]) -> [f64; SEASON] {
     let mut season = [0.0; SEASON];
     let mut weeks = 0.0;
     for week in y.chunks_exact(SEASON).take(INITIAL_WEEKS) {

@@ -11,6 +11,8 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
         listings,
         reordered,
         failed,
+        worst_mase,
+        worst_coverage,
     } = run_forecasts(app).await?;
     let summary = JobSummary {
         job: "demand-forecast",
@@ -18,6 +20,6 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
         acted: reordered,
         failed,
     };
-    tracing::info!(?summary, "demand forecast done");
+    tracing::info!(?summary, %worst_mase, %worst_coverage, "demand forecast done");
     Ok(summary)
 }

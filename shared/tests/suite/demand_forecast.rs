@@ -204,6 +204,8 @@ async fn the_latest_forecast_is_served_to_admins() {
     for field in [
         "safety_stock",
         "reorder_point",
+        "safety_stock_basis",
+        "backtest_origins",
         "generated_at",
         "start_date",
     ] {

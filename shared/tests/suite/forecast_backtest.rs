@@ -486,10 +486,17 @@ proptest! {
         for value in &f.daily {
             prop_assert!(value.is_finite() && *value >= 0.0, "daily {}", value);
         }
-        for value in [f.adi, f.cv2, f.sigma, f.lead_time_demand, f.safety_stock, f.reorder_point] {
+        for value in [f.adi, f.cv2, f.sigma, f.lead_time_demand, f.reorder_point] {
             prop_assert!(value.is_finite() && value >= 0.0, "{:?}", f);
         }
-        prop_assert!(f.reorder_point >= f.lead_time_demand);
+        // The safety stock is a quantile of lead-time errors: it may be
+        // negative, but the reorder point is never below zero.
+        prop_assert!(f.safety_stock.is_finite(), "{:?}", f);
+        prop_assert!((f.reorder_point - (f.lead_time_demand + f.safety_stock)).abs() <= 1e-9 * f.reorder_point.max(f.lead_time_demand).max(1.0));
+        for value in [f.backtest.mase, f.backtest.coverage].into_iter().flatten() {
+            prop_assert!(value.is_finite() && value >= 0.0, "{:?}", f);
+        }
+        prop_assert!(f.backtest.coverage.is_none_or(|c| c <= 1.0));
         prop_assert_eq!(f.start_date, series.forecast_start());
         match f.projected_stockout {
             Some(day) => prop_assert!(params.available.is_some() && day >= f.start_date),

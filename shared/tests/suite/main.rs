@@ -27,6 +27,7 @@ mod consumers;
 mod demand_forecast;
 mod deployment;
 mod forecast_backtest;
+mod forecast_calibration;
 mod http_admin;
 mod http_auth;
 mod http_bad_input;

@@ -1,14 +1,19 @@
-//! The tool end to end: arguments in, JSON lines and reports out, exit code.
+//! The tool end to end: arguments in, forecasts and reports out, exit code.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
+use std::time::Instant;
 
+use clap::error::ErrorKind;
 use serde::Serialize;
-use stockroom::forecast::{DemandClass, ForecastParams, Method, forecast};
+use stockroom::forecast::{
+    DemandClass, Forecast, ForecastParams, Method, SafetyStockBasis, forecast,
+};
 
-use crate::args::{self, Command, USAGE};
+use crate::args::{Cli, Format};
 use crate::sales::Sales;
 
 /// Exit status: every readable row was forecast.
@@ -18,7 +23,7 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit status: bad arguments or an unreadable file.
 pub const EXIT_USAGE: u8 = 2;
 
-/// One output line.
+/// One output record (a JSON line, or a CSV row with `forecast` joined).
 #[derive(Debug, Serialize)]
 struct Line<'a> {
     sku: &'a str,
@@ -27,33 +32,105 @@ struct Line<'a> {
     forecast: Vec<f64>,
     safety_stock: f64,
     reorder_point: f64,
+    /// MASE of the chosen method's lead-time forecasts over past origins.
+    backtest_mase: Option<f64>,
+    /// Share of past origins whose lead-time demand the reorder point of the
+    /// day covered.
+    coverage: Option<f64>,
+    /// Where the safety stock comes from.
+    basis: SafetyStockBasis,
+}
+
+impl<'a> Line<'a> {
+    fn new(sku: &'a str, f: &Forecast) -> Self {
+        Self {
+            sku,
+            class: f.class,
+            method: f.method,
+            forecast: f.daily.iter().copied().map(round).collect(),
+            safety_stock: round(f.safety_stock),
+            reorder_point: round(f.reorder_point),
+            backtest_mase: f.backtest.mase.map(round),
+            coverage: f.backtest.coverage.map(round),
+            basis: f.basis,
+        }
+    }
+}
+
+/// What a run did, for the one-line summary on stderr.
+#[derive(Debug, Default)]
+struct Summary {
+    skus: usize,
+    classes: BTreeMap<&'static str, usize>,
+    methods: BTreeMap<&'static str, usize>,
+}
+
+impl Summary {
+    fn add(&mut self, f: &Forecast) {
+        self.skus += 1;
+        *self.classes.entry(f.class.as_str()).or_default() += 1;
+        *self.methods.entry(f.method.as_str()).or_default() += 1;
+    }
+
+    fn render(&self, sales: &Sales, seconds: f64) -> String {
+        let counts = |map: &BTreeMap<&str, usize>| {
+            let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            if parts.is_empty() {
+                "none".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        };
+        format!(
+            "{} SKUs from {} rows, {} bad rows; classes: {}; methods: {}; {seconds:.2} s",
+            self.skus,
+            sales.good_rows,
+            sales.bad_rows,
+            counts(&self.classes),
+            counts(&self.methods),
+        )
+    }
 }
 
 /// Runs the tool on `args` (without the program name), reading `-` from
 /// `stdin`; returns the exit status.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
-    stdin: impl BufRead,
+    stdin: impl Read,
     stdout: impl Write,
     mut stderr: impl Write,
 ) -> u8 {
+    let started = Instant::now();
     // Reports to stderr are best effort: there is nowhere to report their failure.
-    let (path, params) = match args::parse(args) {
-        Ok(Command::Help) => return finish(writeln!(BufWriter::new(stdout), "{USAGE}")),
-        Ok(Command::Forecast { path, params }) => (path, params),
+    let cli = match Cli::parse_args(args) {
+        Ok(cli) => cli,
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            return finish(write!(BufWriter::new(stdout), "{}", error.render()));
+        }
         Err(error) => {
-            let _ = writeln!(stderr, "error: {error}\n\n{USAGE}");
+            let _ = write!(stderr, "{}", error.render());
             return EXIT_USAGE;
         }
     };
-    let mut report = |line: usize, error: &dyn std::fmt::Display| {
+    let mut report = |line: u64, error: &dyn std::fmt::Display| {
         let _ = writeln!(stderr, "line {line}: {error}");
     };
+    let path = cli.path.as_path();
     let read = if path == Path::new("-") {
-        Sales::read(stdin, |line, error| report(line, error))
+        Sales::read(stdin, cli.delimiter, |line, error| report(line, error))
     } else {
-        File::open(&path)
-            .and_then(|file| Sales::read(BufReader::new(file), |line, error| report(line, error)))
+        File::open(path).map_err(Into::into).and_then(|file| {
+            Sales::read(
+                BufReader::with_capacity(1 << 16, file),
+                cli.delimiter,
+                |line, error| report(line, error),
+            )
+        })
     };
     let sales = match read {
         Ok(sales) => sales,
@@ -66,25 +143,90 @@ pub fn run(
         let _ = writeln!(stderr, "error: no usable row in {}", path.display());
         return EXIT_FAILED;
     }
-    finish(write_forecasts(&sales, &params, BufWriter::new(stdout)))
+    let mut summary = Summary::default();
+    let written = write_forecasts(
+        &sales,
+        &cli.params(),
+        cli.format,
+        &mut summary,
+        BufWriter::new(stdout),
+    );
+    let _ = writeln!(
+        stderr,
+        "{}",
+        summary.render(&sales, started.elapsed().as_secs_f64())
+    );
+    finish(written)
 }
 
-/// Forecasts every SKU of `sales` and writes one JSON line each.
-fn write_forecasts(sales: &Sales, params: &ForecastParams, mut out: impl Write) -> io::Result<()> {
-    for (sku, series) in sales.series() {
+/// Forecasts every SKU of `sales` and writes one record each.
+fn write_forecasts(
+    sales: &Sales,
+    params: &ForecastParams,
+    format: Format,
+    summary: &mut Summary,
+    out: impl Write,
+) -> io::Result<()> {
+    let forecasts = sales.series().map(|(sku, series)| {
         let f = forecast(&series, params);
-        let line = Line {
-            sku,
-            class: f.class,
-            method: f.method,
-            forecast: f.daily.iter().copied().map(round).collect(),
-            safety_stock: round(f.safety_stock),
-            reorder_point: round(f.reorder_point),
-        };
-        serde_json::to_writer(&mut out, &line)?;
+        summary.add(&f);
+        (sku, f)
+    });
+    match format {
+        Format::Json => write_json(forecasts, out),
+        Format::Csv => write_csv(forecasts, out),
+    }
+}
+
+fn write_json<'a>(
+    forecasts: impl Iterator<Item = (&'a str, Forecast)>,
+    mut out: impl Write,
+) -> io::Result<()> {
+    for (sku, f) in forecasts {
+        serde_json::to_writer(&mut out, &Line::new(sku, &f))?;
         out.write_all(b"\n")?;
     }
     out.flush()
+}
+
+fn write_csv<'a>(
+    forecasts: impl Iterator<Item = (&'a str, Forecast)>,
+    out: impl Write,
+) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "sku",
+        "class",
+        "method",
+        "forecast",
+        "safety_stock",
+        "reorder_point",
+        "backtest_mase",
+        "coverage",
+        "basis",
+    ])?;
+    for (sku, f) in forecasts {
+        writer.write_record(csv_record(&Line::new(sku, &f)))?;
+    }
+    writer.flush()
+}
+
+/// A CSV row: numbers as JSON writes them, the daily forecast `;`-joined,
+/// absent values empty.
+fn csv_record(line: &Line<'_>) -> [String; 9] {
+    let optional = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let daily: Vec<String> = line.forecast.iter().map(f64::to_string).collect();
+    [
+        line.sku.to_owned(),
+        line.class.as_str().to_owned(),
+        line.method.as_str().to_owned(),
+        daily.join(";"),
+        line.safety_stock.to_string(),
+        line.reorder_point.to_string(),
+        optional(line.backtest_mase),
+        optional(line.coverage),
+        line.basis.as_str().to_owned(),
+    ]
 }
 
 /// Exit status after writing the output. A closed pipe (`| head`) is the
@@ -138,7 +280,15 @@ mod tests {
         }
         csv.push_str("RARE,2025-02-03,2\nRARE,2025-02-17,3\n");
         let (code, stdout, stderr) = run_with(&["-", "--horizon", "10", "--lead-time", "4"], &csv);
-        assert_eq!((code, stderr.as_str()), (EXIT_OK, ""));
+        assert_eq!(code, EXIT_OK);
+        assert!(
+            stderr.starts_with(
+                "2 SKUs from 30 rows, 0 bad rows; classes: intermittent 1, smooth 1; \
+                 methods: croston_sba 1, ses 1; "
+            ) && stderr.ends_with(" s\n")
+                && stderr.lines().count() == 1,
+            "{stderr}"
+        );
         let lines = json_lines(&stdout);
         assert_eq!(lines.len(), 2);
         let rare = &lines[0];
@@ -155,7 +305,7 @@ mod tests {
         assert_eq!(steady["reorder_point"].as_f64(), Some(20.0));
         // Exactly these keys, in this order on the line (read from the text:
         // a parsed map's key order depends on serde_json features).
-        assert_eq!(steady.as_object().unwrap().len(), 6);
+        assert_eq!(steady.as_object().unwrap().len(), 9);
         let line = stdout.lines().nth(1).unwrap();
         let at: Vec<usize> = [
             "sku",
@@ -164,6 +314,9 @@ mod tests {
             "forecast",
             "safety_stock",
             "reorder_point",
+            "backtest_mase",
+            "coverage",
+            "basis",
         ]
         .iter()
         .map(|key| line.find(&format!("\"{key}\":")).unwrap())
@@ -176,10 +329,13 @@ mod tests {
         let csv = "A,2025-01-01,3\nA,yesterday,1\nB,2025-01-02,-4\nA,2025-01-03,1\n";
         let (code, stdout, stderr) = run_with(&["-"], csv);
         assert_eq!(code, EXIT_OK);
-        assert_eq!(
-            stderr,
-            "line 2: invalid date \"yesterday\", expected YYYY-MM-DD\n\
-             line 3: invalid quantity \"-4\", expected a number from 0 to 1e12\n"
+        assert!(
+            stderr.starts_with(
+                "line 2: invalid date \"yesterday\", expected YYYY-MM-DD\n\
+                 line 3: invalid quantity \"-4\", expected a number from 0 to 1e12\n\
+                 1 SKUs from 2 rows, 2 bad rows; "
+            ),
+            "{stderr}"
         );
         let lines = json_lines(&stdout);
         assert_eq!(lines.len(), 1);
@@ -197,7 +353,11 @@ mod tests {
     #[test]
     fn a_header_only_file_forecasts_nothing_successfully() {
         let (code, stdout, stderr) = run_with(&["-"], "sku,date,quantity\n");
-        assert_eq!((code, stdout.as_str(), stderr.as_str()), (EXIT_OK, "", ""));
+        assert_eq!((code, stdout.as_str()), (EXIT_OK, ""));
+        assert!(
+            stderr.starts_with("0 SKUs from 0 rows, 0 bad rows; classes: none; methods: none;"),
+            "{stderr}"
+        );
     }
 
     #[test]
@@ -205,10 +365,10 @@ mod tests {
         let (code, _, stderr) = run_with(&["--service-level", "2", "x.csv"], "");
         assert_eq!(code, EXIT_USAGE);
         assert!(
-            stderr.starts_with("error: option --service-level"),
+            stderr.starts_with("error: invalid value '2' for '--service-level <P>'"),
             "{stderr}"
         );
-        assert!(stderr.contains("usage: stockroom-forecast"));
+        assert!(stderr.contains("try '--help'"), "{stderr}");
 
         let missing = std::env::temp_dir().join("stockroom-forecast-no-such-file.csv");
         let (code, _, stderr) = run_with(&[missing.to_str().unwrap()], "");
@@ -236,7 +396,25 @@ mod tests {
     fn help_goes_to_stdout() {
         let (code, stdout, stderr) = run_with(&["--help"], "");
         assert_eq!((code, stderr.as_str()), (EXIT_OK, ""));
-        assert!(stdout.starts_with("usage: stockroom-forecast SALES.csv"));
+        assert!(stdout.starts_with("Forecast demand"), "{stdout}");
+        assert!(stdout.contains("--delimiter <CHAR>"), "{stdout}");
+    }
+
+    #[test]
+    fn writes_csv_with_a_header_and_the_daily_forecast_joined() {
+        let csv = "sku,date,quantity\nA,2025-01-01,2\nA,2025-01-02,2\n";
+        let (code, stdout, _) = run_with(&["-", "--format", "csv", "--horizon", "3"], csv);
+        assert_eq!(code, EXIT_OK);
+        let mut lines = stdout.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "sku,class,method,forecast,safety_stock,reorder_point,backtest_mase,coverage,basis"
+            )
+        );
+        let row = lines.next().unwrap();
+        assert!(row.starts_with("A,smooth,ses,2;2;2,"), "{row}");
+        assert_eq!(lines.next(), None);
     }
 
     #[test]

@@ -1,239 +1,208 @@
-//! Command-line arguments, parsed into settings that are valid by
-//! construction (a bad value is reported before any file is read).
+//! Command-line arguments (clap, derive), turned into settings that are
+//! valid by construction: a bad value is refused before any file is read,
+//! with clap's message and exit status 2.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use stockroom::forecast::{ForecastError, ForecastParams, ServiceLevel, policy};
+use clap::{Parser, ValueEnum};
+use stockroom::forecast::{ForecastParams, ServiceLevel, policy};
 
-/// How to call the tool.
-pub const USAGE: &str = "\
-usage: stockroom-forecast SALES.csv [--horizon N] [--lead-time DAYS]
-                          [--review-period DAYS] [--service-level P]
+/// Text after the options in `--help`.
+const AFTER_HELP: &str = "\
+Reads sales rows with the columns sku, date (YYYY-MM-DD) and quantity, found
+by header name in any order (extra columns are ignored; without a header the
+first three columns are sku,date,quantity). Fields may be double-quoted, with
+quoted delimiters and newlines. Each SKU's history runs from its first row to
+the latest date in the file (days without rows sell zero); the forecast starts
+the day after that date.
 
-Reads `sku,date,quantity` rows (ISO dates, any order, header optional) from
-SALES.csv (`-` for standard input) and prints one JSON object per SKU:
-  {\"sku\", \"class\", \"method\", \"forecast\": [N daily values],
-   \"safety_stock\", \"reorder_point\"}
-Each SKU's history runs from its first row to the latest date in the file
-(days without rows sell zero); the forecast starts the day after that date.
+Output, one record per SKU sorted by SKU: sku, class, method, the daily
+forecast, safety_stock, reorder_point, and the backtest's mase, coverage and
+safety-stock basis. Bad rows are reported on stderr as `line N: reason` and
+the good rows are still forecast; a one-line summary ends stderr.
 
-options:
-  --horizon N            days to forecast (default: lead time + review period)
-  --lead-time DAYS       supplier lead time (default: 7)
-  --review-period DAYS   days between stock reviews (default: 7)
-  --service-level P      probability of not running out, 0.5..=0.9999 (default: 0.95)
-  -h, --help             print this help
+Exit status: 0 done, 1 no usable row (or the output failed), 2 bad arguments
+or unreadable file.";
 
-Bad rows are reported on stderr as `line N: reason`; the good rows are still
-forecast. Exit status: 0 done, 1 no usable row, 2 bad arguments or unreadable file.";
+/// Forecast demand and reorder points from a sales CSV export.
+#[derive(Debug, Parser)]
+#[command(name = "stockroom-forecast", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Sales CSV file (`-` for standard input).
+    #[arg(value_name = "SALES.csv")]
+    pub path: PathBuf,
 
-/// Default lead time and review period, in days.
-const DEFAULT_DAYS: u32 = 7;
+    /// Days to forecast [default: lead time + review period].
+    #[arg(long, value_name = "N", value_parser = days(1))]
+    pub horizon: Option<u32>,
 
-/// What the command line asks for.
-#[derive(Debug, PartialEq)]
-pub enum Command {
-    /// Print the usage.
-    Help,
-    /// Forecast the sales in `path`.
-    Forecast {
-        path: PathBuf,
-        params: ForecastParams,
-    },
+    /// Supplier lead time, in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = days(0))]
+    pub lead_time: u32,
+
+    /// Days between stock reviews.
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = days(0))]
+    pub review_period: u32,
+
+    /// Probability of not running out during a lead time, 0.5 to 0.9999.
+    #[arg(long, value_name = "P", default_value = "0.95", value_parser = service_level)]
+    pub service_level: ServiceLevel,
+
+    /// Field delimiter of the input, one ASCII character (`;` for many
+    /// spreadsheet exports, `\t` for a tab).
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = delimiter)]
+    pub delimiter: u8,
+
+    /// Output format: one JSON object per line, or CSV with a header.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
 }
 
-/// Why the command line was refused.
-#[derive(Debug, PartialEq, thiserror::Error)]
-pub enum ArgsError {
-    #[error("missing SALES.csv")]
-    MissingPath,
-    #[error("unexpected argument {0:?}")]
-    Unexpected(String),
-    #[error("option {0} needs a value")]
-    MissingValue(&'static str),
-    #[error("option {option}: {value:?} is not a whole number of days from {min} to {max}")]
-    Days {
-        option: &'static str,
-        value: String,
-        min: u32,
-        max: u32,
-    },
-    #[error("option --service-level: {0:?} is not a number")]
-    NotANumber(String),
-    #[error("option --service-level: {0}")]
-    ServiceLevel(#[from] ForecastError),
-    #[error("an argument is not valid UTF-8")]
-    NotUtf8,
+/// How forecasts are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON object per SKU and line.
+    Json,
+    /// A header, then one row per SKU; the daily forecast is `;`-joined.
+    Csv,
 }
 
-/// Parses the arguments after the program name.
-///
-/// # Errors
-///
-/// [`ArgsError`] on anything but one path and well-formed options.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ArgsError> {
-    let mut path = None;
-    let mut horizon = None;
-    let mut lead_time = DEFAULT_DAYS;
-    let mut review_period = DEFAULT_DAYS;
-    let mut service_level = ServiceLevel::default();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            // Only the path may be arbitrary bytes.
-            if path.is_some() {
-                return Err(ArgsError::NotUtf8);
-            }
-            path = Some(PathBuf::from(arg));
-            continue;
-        };
-        let (name, inline) = match text.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
-            _ => (text, None),
-        };
-        let mut value = |option: &'static str| match inline.clone() {
-            Some(value) => Ok(value),
-            None => args
-                .next()
-                .ok_or(ArgsError::MissingValue(option))?
-                .into_string()
-                .map_err(|_| ArgsError::NotUtf8),
-        };
-        match name {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--horizon" => {
-                horizon = Some(days("--horizon", value("--horizon")?, 1)?);
-            }
-            "--lead-time" => lead_time = days("--lead-time", value("--lead-time")?, 0)?,
-            "--review-period" => {
-                review_period = days("--review-period", value("--review-period")?, 0)?;
-            }
-            "--service-level" => {
-                let text = value("--service-level")?;
-                let probability = text
-                    .trim()
-                    .parse::<f64>()
-                    .map_err(|_| ArgsError::NotANumber(text))?;
-                service_level = ServiceLevel::new(probability)?;
-            }
-            _ if name.starts_with('-') && name.len() > 1 => {
-                return Err(ArgsError::Unexpected(text.to_owned()));
-            }
-            _ if path.is_none() => path = Some(PathBuf::from(arg)),
-            _ => return Err(ArgsError::Unexpected(text.to_owned())),
+impl Cli {
+    /// Parses the arguments after the program name.
+    ///
+    /// # Errors
+    ///
+    /// clap's error, which also stands for `--help` and `--version`
+    /// (`clap::Error::kind` tells them apart; `exit_code` is 0 for those).
+    pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Self, clap::Error> {
+        let program = std::iter::once(OsString::from("stockroom-forecast"));
+        Self::try_parse_from(program.chain(args))
+    }
+
+    /// The forecast settings asked for.
+    #[must_use]
+    pub fn params(&self) -> ForecastParams {
+        ForecastParams {
+            lead_time_days: self.lead_time,
+            review_period_days: self.review_period,
+            service_level: self.service_level,
+            available: None,
+            horizon_override: self.horizon,
         }
     }
-    let params = ForecastParams {
-        lead_time_days: lead_time,
-        review_period_days: review_period,
-        service_level,
-        available: None,
-        horizon_override: horizon,
-    };
-    Ok(Command::Forecast {
-        path: path.ok_or(ArgsError::MissingPath)?,
-        params,
-    })
 }
 
-/// A day count of at least `min` and at most the forecaster's horizon cap.
-fn days(option: &'static str, value: String, min: u32) -> Result<u32, ArgsError> {
-    let max = policy::MAX_HORIZON_DAYS;
-    match value.trim().parse::<u32>() {
-        Ok(days) if (min..=max).contains(&days) => Ok(days),
-        _ => Err(ArgsError::Days {
-            option,
-            value,
-            min,
-            max,
-        }),
+/// A parser of day counts from `min` to the forecaster's horizon cap.
+fn days(min: u32) -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let max = policy::MAX_HORIZON_DAYS;
+        match text.trim().parse::<u32>() {
+            Ok(days) if (min..=max).contains(&days) => Ok(days),
+            _ => Err(format!(
+                "expected a whole number of days from {min} to {max}"
+            )),
+        }
+    }
+}
+
+fn service_level(text: &str) -> Result<ServiceLevel, String> {
+    let probability = text
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| "expected a number".to_owned())?;
+    ServiceLevel::new(probability).map_err(|e| e.to_string())
+}
+
+fn delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [byte] if byte.is_ascii() && *byte != b'"' && *byte != b'\n' && *byte != b'\r' => {
+                Ok(*byte)
+            }
+            _ => Err("expected one ASCII character other than a quote or line end".to_owned()),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
 
-    fn parse_strs(args: &[&str]) -> Result<Command, ArgsError> {
-        parse(args.iter().map(OsString::from))
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::parse_args(args.iter().map(OsString::from))
     }
 
-    fn params_of(args: &[&str]) -> ForecastParams {
-        match parse_strs(args).unwrap() {
-            Command::Forecast { params, .. } => params,
-            Command::Help => panic!("help"),
-        }
+    #[test]
+    fn the_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn defaults_to_a_week_of_lead_time_and_review() {
-        let Command::Forecast { path, params } = parse_strs(&["sales.csv"]).unwrap() else {
-            panic!("not a forecast");
-        };
-        assert_eq!(path, PathBuf::from("sales.csv"));
-        assert_eq!(params, ForecastParams::default());
+        let cli = parse(&["sales.csv"]).unwrap();
+        assert_eq!(cli.path, PathBuf::from("sales.csv"));
+        let params = cli.params();
+        assert_eq!((params.lead_time_days, params.review_period_days), (7, 7));
+        assert_eq!(params.service_level, ServiceLevel::default());
         assert_eq!(params.horizon_days(), 14);
+        assert_eq!((cli.delimiter, cli.format), (b',', Format::Json));
     }
 
     #[test]
     fn reads_every_option_in_both_spellings() {
-        let params = params_of(&[
-            "--horizon",
-            "30",
-            "s.csv",
-            "--lead-time=10",
-            "--review-period",
+        let cli = parse(&[
+            "--horizon=30",
+            "--lead-time",
             "3",
-            "--service-level=0.99",
-        ]);
+            "--review-period=0",
+            "--service-level",
+            "0.99",
+            "--delimiter=;",
+            "--format",
+            "csv",
+            "-",
+        ])
+        .unwrap();
+        let params = cli.params();
         assert_eq!(params.horizon_days(), 30);
-        assert_eq!(params.lead_time_days, 10);
-        assert_eq!(params.review_period_days, 3);
+        assert_eq!((params.lead_time_days, params.review_period_days), (3, 0));
         assert_eq!(params.service_level.get(), 0.99);
-    }
-
-    #[test]
-    fn asks_for_help() {
-        assert_eq!(parse_strs(&["x.csv", "--help"]).unwrap(), Command::Help);
-        assert_eq!(parse_strs(&["-h"]).unwrap(), Command::Help);
+        assert_eq!((cli.delimiter, cli.format), (b';', Format::Csv));
+        assert_eq!(cli.path, PathBuf::from("-"));
+        assert_eq!(
+            parse(&["--delimiter", "\\t", "x"]).unwrap().delimiter,
+            b'\t'
+        );
     }
 
     #[test]
     fn refuses_bad_arguments_with_a_reason() {
-        let cases: &[(&[&str], &str)] = &[
-            (&[], "missing SALES.csv"),
-            (&["a.csv", "b.csv"], "unexpected argument \"b.csv\""),
-            (
-                &["a.csv", "--frobnicate"],
-                "unexpected argument \"--frobnicate\"",
-            ),
-            (&["a.csv", "--horizon"], "option --horizon needs a value"),
-            (
-                &["a.csv", "--horizon", "0"],
-                "option --horizon: \"0\" is not a whole number of days from 1 to 730",
-            ),
-            (
-                &["a.csv", "--lead-time", "-3"],
-                "option --lead-time: \"-3\" is not a whole number of days from 0 to 730",
-            ),
-            (
-                &["a.csv", "--service-level", "high"],
-                "option --service-level: \"high\" is not a number",
-            ),
-            (
-                &["a.csv", "--service-level", "1"],
-                "option --service-level: service level 1 is outside 0.5..=0.9999",
-            ),
-        ];
-        for (args, message) in cases {
-            let error = parse_strs(args).unwrap_err();
-            assert_eq!(error.to_string(), *message, "{args:?}");
+        for (args, needle) in [
+            (&["x", "--horizon", "0"][..], "--horizon"),
+            (&["x", "--lead-time", "731"][..], "--lead-time"),
+            (&["x", "--service-level", "1"][..], "outside 0.5..=0.9999"),
+            (&["x", "--service-level", "high"][..], "expected a number"),
+            (&["x", "--delimiter", ";;"][..], "one ASCII character"),
+            (&["x", "--format", "xml"][..], "xml"),
+            (&["x", "y"][..], "unexpected argument"),
+            (&[][..], "SALES.csv"),
+        ] {
+            let error = parse(args).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+            let text = error.to_string();
+            assert!(text.contains(needle), "{args:?}: {text}");
         }
     }
 
     #[test]
-    fn a_lone_dash_is_a_path_for_standard_input() {
-        assert!(matches!(parse_strs(&["-"]), Ok(Command::Forecast { .. })));
+    fn help_and_version_are_not_errors() {
+        let help = parse(&["--help"]).unwrap_err();
+        assert_eq!((help.kind(), help.exit_code()), (ErrorKind::DisplayHelp, 0));
+        let version = parse(&["--version"]).unwrap_err();
+        assert_eq!(version.kind(), ErrorKind::DisplayVersion);
     }
 }

@@ -3,7 +3,7 @@
 //! history before trusting it with their stock.
 //!
 //! It runs the very same `stockroom::forecast` the scheduled job runs, one
-//! JSON line per SKU. See `--help` and `docs/forecasting.md`.
+//! JSON line (or CSV row) per SKU. See `--help` and `docs/forecasting.md`.
 
 mod app;
 mod args;

@@ -7,12 +7,13 @@
 //! different SKUs) and sorted once for output, so the order is deterministic.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead};
+use std::io::{self, Read};
 
 use chrono::NaiveDate;
+use csv::{ByteRecord, ReaderBuilder};
 use stockroom::forecast::DailySeries;
 
-use crate::csv::{RowError, is_header, parse_row};
+use crate::csv::{Columns, HeaderError, RowError, is_blank};
 
 /// Per-SKU sales and what reading them found.
 #[derive(Debug, Default)]
@@ -25,60 +26,90 @@ pub struct Sales {
     pub bad_rows: usize,
 }
 
+/// Why a sales file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    #[error("line {line}: {source}")]
+    Header {
+        line: u64,
+        #[source]
+        source: HeaderError,
+    },
+    #[error("line {line}: {source}")]
+    Csv {
+        line: u64,
+        #[source]
+        source: csv::Error,
+    },
+}
+
 impl Sales {
-    /// Reads `input`, calling `report` with the (1-based) line number of
-    /// every bad row and why it is bad. Blank lines and a header on the
-    /// first non-blank line are skipped.
+    /// Reads `input` with fields separated by `delimiter`, calling `report`
+    /// with the (1-based) line number where every bad row starts and why it
+    /// is bad. Blank lines are skipped; the first record is a header if it
+    /// names a column (see [`Columns::from_header`]).
     ///
     /// # Errors
     ///
-    /// Only a failure to read `input`; bad rows are reported, not errors.
+    /// A failure to read `input`, or a header that lacks a column; bad rows
+    /// are reported, not errors.
     pub fn read(
-        mut input: impl BufRead,
-        mut report: impl FnMut(usize, &RowError),
-    ) -> io::Result<Self> {
+        input: impl Read,
+        delimiter: u8,
+        mut report: impl FnMut(u64, &RowError),
+    ) -> Result<Self, ReadError> {
+        let mut reader = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(input);
         let mut sales = Self::default();
-        let mut buffer = Vec::new();
-        let mut line_number = 0;
-        let mut header_allowed = true;
+        let mut record = ByteRecord::new();
+        let mut columns = None;
         loop {
-            buffer.clear();
-            if input.read_until(b'\n', &mut buffer)? == 0 {
-                return Ok(sales);
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(sales),
+                Err(source) => {
+                    // Only reading can fail: byte records of any length are accepted.
+                    let line = source.position().map_or(0, csv::Position::line);
+                    return Err(ReadError::Csv { line, source });
+                }
             }
-            line_number += 1;
-            let mut bytes = buffer.as_slice();
-            bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-            bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-            if line_number == 1 {
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            }
-            let Ok(line) = std::str::from_utf8(bytes) else {
-                sales.bad_rows += 1;
-                report(line_number, &RowError::NotUtf8);
+            let line = record.position().map_or(0, csv::Position::line);
+            if is_blank(&record) {
                 continue;
+            }
+            let columns = match columns {
+                Some(columns) => columns,
+                None => {
+                    let header = Columns::from_header(&record)
+                        .map_err(|source| ReadError::Header { line, source })?;
+                    let found = header.unwrap_or_default();
+                    columns = Some(found);
+                    if header.is_some() {
+                        continue;
+                    }
+                    found
+                }
             };
-            if line.trim().is_empty() {
-                continue;
-            }
-            if std::mem::take(&mut header_allowed) && is_header(line) {
-                continue;
-            }
-            match parse_row(line) {
+            match columns.parse(&record) {
                 Ok(row) => {
                     sales.latest = sales.latest.max(Some(row.date));
                     let point = (row.date, row.quantity);
-                    match sales.histories.get_mut(row.sku.as_ref()) {
+                    match sales.histories.get_mut(row.sku) {
                         Some(history) => history.push(point),
                         None => {
-                            sales.histories.insert(row.sku.into_owned(), vec![point]);
+                            sales.histories.insert(row.sku.to_owned(), vec![point]);
                         }
                     }
                     sales.good_rows += 1;
                 }
                 Err(error) => {
                     sales.bad_rows += 1;
-                    report(line_number, &error);
+                    report(line, &error);
                 }
             }
         }
@@ -107,7 +138,7 @@ mod tests {
 
     fn read(text: &[u8]) -> (Sales, Vec<String>) {
         let mut reports = Vec::new();
-        let sales = Sales::read(text, |line, error| {
+        let sales = Sales::read(text, b',', |line, error| {
             reports.push(format!("line {line}: {error}"))
         })
         .unwrap();
@@ -154,7 +185,7 @@ mod tests {
             reports,
             [
                 "line 2: invalid date \"2025-13-01\", expected YYYY-MM-DD",
-                "line 3: expected 3 fields (sku,date,quantity), found 2",
+                "line 3: expected a quantity field (column 3), found 2 fields",
                 "line 4: not valid UTF-8",
             ]
         );
@@ -170,6 +201,37 @@ mod tests {
         assert_eq!(
             reports,
             ["line 5: invalid date \"date\", expected YYYY-MM-DD"]
+        );
+    }
+
+    #[test]
+    fn reads_quoted_newlines_other_delimiters_and_columns_in_any_order() {
+        let text = "quantity;note;sku;date\n\
+                    2;\"two\nlines; and a quote \"\"\";\"MUG; BLUE\";2025-01-01\n\
+                    x;;\"MUG; BLUE\";2025-01-02\n\
+                    3;;A;2025-01-02\n";
+        let mut reports = Vec::new();
+        let sales = Sales::read(text.as_bytes(), b';', |line, error| {
+            reports.push(format!("line {line}: {error}"))
+        })
+        .unwrap();
+        // The bad row starts on line 4: the quoted newline counts as a line.
+        assert_eq!(
+            reports,
+            ["line 4: invalid quantity \"x\", expected a number from 0 to 1e12"]
+        );
+        let series: Vec<(&str, DailySeries)> = sales.series().collect();
+        assert_eq!(series[1].0, "MUG; BLUE");
+        assert_eq!(series[1].1.values(), &[2.0, 0.0]);
+    }
+
+    #[test]
+    fn a_header_without_a_needed_column_is_refused() {
+        let error =
+            Sales::read(&b"sku,day,qty\nA,2025-01-01,1\n"[..], b',', |_, _| {}).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 1: the header has no \"date\" column (it needs sku, date and quantity)"
         );
     }
 

@@ -16,42 +16,74 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use stockroom::app::{App, ensure_admin};
 use stockroom::auth::Password;
 use stockroom::config::{Config, StoreConfig};
 use stockroom::domain::Username;
 use stockroom::wiring::{build_store, ensure_store_ready};
 
-const USAGE: &str = "\
-Usage: stockroom-admin COMMAND [OPTIONS]
+/// Text after the commands in `--help`.
+const AFTER_HELP: &str = "\
+The store comes from STORE (dynamodb or mongodb) with TABLE_NAME or
+MONGODB_URI, as for the functions. AWS endpoints, region and credentials
+come from the usual AWS_* variables (AWS_ENDPOINT_URL_DYNAMODB,
+AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SESV2 for local stand-ins).
 
-Commands:
-  create-admin --username NAME [--password PW | --password-stdin]
-      Creates the admin account in the store named by STORE (dynamodb or
-      mongodb; TABLE_NAME / MONGODB_URI as for the functions). An existing
-      account of that name is left alone. Without --password or
-      --password-stdin the password is read from ADMIN_PASSWORD.
-  setup-store
-      Prepares the store named by STORE: creates the DynamoDB table
-      TABLE_NAME with its indexes and TTL (waiting until it is ACTIVE), or
-      checks the MongoDB deployment and creates its indexes. Idempotent.
-      For local stand-ins and tests; on AWS the SAM template owns the table.
-  create-queue --name NAME [--max-receives N]
-      Creates NAME and its dead-letter queue NAME-dlq (redrive after N
-      receives, default 5) and prints the queue URL.
-  create-sender-identity --email ADDRESS
-      Creates the SES v2 email identity (real SES then mails a
-      verification link).
+Exit status: 0 done, 1 the operation failed, 2 bad arguments.";
 
-AWS endpoints, region and credentials come from the usual AWS_* variables
-(AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SESV2
-for local stand-ins).
-";
+/// One-off operations beside the Lambda functions: the admin bootstrap, and
+/// the table, queues and sender identity on local stand-ins.
+#[derive(Debug, Parser)]
+#[command(name = "stockroom-admin", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Creates the admin account in the store named by STORE; an existing
+    /// account of that name is left alone. Without --password or
+    /// --password-stdin the password is read from ADMIN_PASSWORD.
+    CreateAdmin {
+        #[arg(long, value_name = "NAME")]
+        username: String,
+        /// The password (visible to other users of the machine: prefer
+        /// --password-stdin or ADMIN_PASSWORD).
+        #[arg(long, value_name = "PW", conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Prepares the store named by STORE: creates the DynamoDB table
+    /// TABLE_NAME with its indexes and TTL (waiting until it is ACTIVE), or
+    /// checks the MongoDB deployment and creates its indexes. Idempotent. For
+    /// local stand-ins and tests; on AWS the SAM template owns the table.
+    SetupStore,
+    /// Creates the queue NAME and its dead-letter queue NAME-dlq and prints
+    /// the queue URL.
+    CreateQueue {
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Receives before a message moves to the dead-letter queue.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        max_receives: u32,
+    },
+    /// Creates the SES v2 email identity (real SES then mails a verification
+    /// link).
+    CreateSenderIdentity {
+        #[arg(long, value_name = "ADDRESS")]
+        email: String,
+    },
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args).await {
+    // Bad arguments, --help and --version exit here (2, 0 and 0).
+    let cli = Cli::parse();
+    match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("stockroom-admin: {message}");
@@ -60,97 +92,34 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: &[String]) -> Result<(), String> {
-    let Some((command, rest)) = args.split_first() else {
-        print!("{USAGE}");
-        return Err("no command given".into());
-    };
-    let opts = Options::parse(rest)?;
-    match command.as_str() {
-        "create-admin" => create_admin(&opts).await,
-        "setup-store" => setup_store(&opts).await,
-        "create-queue" => create_queue(&opts).await,
-        "create-sender-identity" => create_sender_identity(&opts).await,
-        "-h" | "--help" | "help" => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        other => Err(format!("unknown command {other:?} (see --help)")),
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::CreateAdmin {
+            username,
+            password,
+            password_stdin,
+        } => create_admin(&username, password, password_stdin).await,
+        Command::SetupStore => setup_store().await,
+        Command::CreateQueue { name, max_receives } => create_queue(&name, max_receives).await,
+        Command::CreateSenderIdentity { email } => create_sender_identity(&email).await,
     }
 }
 
-/// `--name value` pairs and `--flag` switches, nothing positional.
-#[derive(Debug, Default)]
-struct Options {
-    pairs: Vec<(String, String)>,
-    switches: Vec<String>,
-}
-
-const SWITCHES: &[&str] = &["--password-stdin"];
-
-impl Options {
-    fn parse(args: &[String]) -> Result<Self, String> {
-        let mut opts = Options::default();
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            if !arg.starts_with("--") {
-                return Err(format!("unexpected argument {arg:?}"));
-            }
-            if SWITCHES.contains(&arg.as_str()) {
-                opts.switches.push(arg.clone());
-                continue;
-            }
-            let value = it
-                .next()
-                .ok_or_else(|| format!("{arg} needs a value"))?
-                .clone();
-            opts.pairs.push((arg.clone(), value));
-        }
-        Ok(opts)
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn required(&self, name: &str) -> Result<&str, String> {
-        self.get(name).ok_or_else(|| format!("{name} is required"))
-    }
-
-    fn switch(&self, name: &str) -> bool {
-        self.switches.iter().any(|s| s == name)
-    }
-
-    fn reject_unknown(&self, known: &[&str]) -> Result<(), String> {
-        match self
-            .pairs
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .chain(self.switches.iter().map(String::as_str))
-            .find(|k| !known.contains(k))
-        {
-            Some(unknown) => Err(format!("unknown option {unknown}")),
-            None => Ok(()),
-        }
-    }
-}
-
-async fn create_admin(opts: &Options) -> Result<(), String> {
-    opts.reject_unknown(&["--username", "--password", "--password-stdin"])?;
-    let username = Username::parse(opts.required("--username")?).map_err(|e| e.to_string())?;
-    let raw_password = if opts.switch("--password-stdin") {
+async fn create_admin(
+    username: &str,
+    password: Option<String>,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let username = Username::parse(username).map_err(|e| e.to_string())?;
+    let raw_password = if password_stdin {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
             .map_err(|e| format!("reading the password from stdin: {e}"))?;
         line.trim_end_matches(['\r', '\n']).to_owned()
-    } else if let Some(pw) = opts.get("--password") {
-        pw.to_owned()
+    } else if let Some(pw) = password {
+        pw
     } else {
         std::env::var("ADMIN_PASSWORD").map_err(|_| {
             "no password: pass --password-stdin, --password or set ADMIN_PASSWORD".to_owned()
@@ -192,8 +161,7 @@ fn store_config() -> Result<Config, String> {
     Config::from_env().map_err(|e| e.to_string())
 }
 
-async fn setup_store(opts: &Options) -> Result<(), String> {
-    opts.reject_unknown(&[])?;
+async fn setup_store() -> Result<(), String> {
     let config = store_config()?;
     ensure_store_ready(&config).await.map_err(|e| chain(&e))?;
     match &config.store {
@@ -204,15 +172,7 @@ async fn setup_store(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
-async fn create_queue(opts: &Options) -> Result<(), String> {
-    opts.reject_unknown(&["--name", "--max-receives"])?;
-    let name = opts.required("--name")?;
-    let max_receives: u32 = match opts.get("--max-receives") {
-        Some(raw) => raw
-            .parse()
-            .map_err(|e| format!("--max-receives {raw:?}: {e}"))?,
-        None => 5,
-    };
+async fn create_queue(name: &str, max_receives: u32) -> Result<(), String> {
     let sdk = stockroom::aws::load().await;
     let client = stockroom::queue::sqs::client(&sdk);
     let url = stockroom::queue::sqs::create_queue_with_dlq(&client, name, max_receives)
@@ -222,9 +182,7 @@ async fn create_queue(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
-async fn create_sender_identity(opts: &Options) -> Result<(), String> {
-    opts.reject_unknown(&["--email"])?;
-    let email = opts.required("--email")?;
+async fn create_sender_identity(email: &str) -> Result<(), String> {
     let sdk = stockroom::aws::load().await;
     let client = stockroom::mail::ses::client(&sdk);
     stockroom::mail::ses::create_sender_identity(&client, email)
@@ -237,4 +195,51 @@ async fn create_sender_identity(opts: &Options) -> Result<(), String> {
 /// An error with its sources, on one line.
 fn chain(error: &dyn std::error::Error) -> String {
     stockroom::telemetry::chain(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_each_command() {
+        let cli =
+            Cli::try_parse_from(["stockroom-admin", "create-queue", "--name", "orders"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::CreateQueue { ref name, max_receives: 5 } if name == "orders"
+        ));
+        let cli = Cli::try_parse_from([
+            "stockroom-admin",
+            "create-admin",
+            "--username",
+            "root",
+            "--password-stdin",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::CreateAdmin {
+                password: None,
+                password_stdin: true,
+                ..
+            }
+        ));
+        let both = Cli::try_parse_from([
+            "stockroom-admin",
+            "create-admin",
+            "--username",
+            "root",
+            "--password",
+            "x",
+            "--password-stdin",
+        ]);
+        assert_eq!(both.unwrap_err().exit_code(), 2);
+    }
 }

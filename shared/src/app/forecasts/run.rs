@@ -13,15 +13,19 @@ use crate::app::paging::pages;
 use crate::app::reorders::{self, Raised};
 use crate::app::{App, AppError};
 use crate::domain::{Listing, ListingStatus, ReorderReason};
-use crate::forecast::{DailySeries, ForecastParams, forecast};
+use crate::forecast::{DailySeries, ForecastParams, WorstSkus, forecast};
 use crate::ports::{ForecastRecord, ListingFilter};
 
 /// SKUs forecast at once: the work is two store calls and well under a
 /// millisecond of arithmetic per SKU.
 const CONCURRENCY: usize = 16;
 
+/// How many SKUs the run's summary names as the least accurate and the
+/// least well covered.
+const WORST_SHOWN: usize = 5;
+
 /// What a forecasting run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ForecastRun {
     /// Listings forecast (every listing not deleted).
     pub listings: u64,
@@ -31,6 +35,11 @@ pub struct ForecastRun {
     /// Of those, the ones that could not be forecast; the next run tries
     /// again.
     pub failed: u64,
+    /// The SKUs with the highest backtest MASE, worst first.
+    pub worst_mase: String,
+    /// The SKUs whose past reorder points fell furthest below the service
+    /// level, worst first.
+    pub worst_coverage: String,
 }
 
 /// What forecasting one listing did.
@@ -52,6 +61,8 @@ pub async fn run_forecasts(app: &App) -> Result<ForecastRun, AppError> {
     let end = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     let history = u64::from(app.settings.forecast_history_days.max(1));
     let from = end.checked_sub_days(Days::new(history - 1)).unwrap_or(end);
+    let worst_skus = WorstSkus::new(WORST_SHOWN);
+    let worst = &worst_skus;
     let mut catalogue = pin!(pages(|page| async move {
         app.store
             .list_listings(&ListingFilter::default(), &page)
@@ -63,7 +74,7 @@ pub async fn run_forecasts(app: &App) -> Result<ForecastRun, AppError> {
             .filter(|l| l.status != ListingStatus::Deleted);
         let results: Vec<(String, Result<Outcome, AppError>)> = futures::stream::iter(live)
             .map(|listing| async move {
-                let result = forecast_listing(app, &listing, from, end, today).await;
+                let result = forecast_listing(app, &listing, from, end, today, worst).await;
                 (listing.sku.to_string(), result)
             })
             .buffer_unordered(CONCURRENCY)
@@ -82,6 +93,8 @@ pub async fn run_forecasts(app: &App) -> Result<ForecastRun, AppError> {
             }
         }
     }
+    run.worst_mase = worst.by_mase().to_string();
+    run.worst_coverage = worst.by_coverage().to_string();
     Ok(run)
 }
 
@@ -91,6 +104,7 @@ async fn forecast_listing(
     from: NaiveDate,
     end: NaiveDate,
     today: NaiveDate,
+    worst: &WorstSkus,
 ) -> Result<Outcome, AppError> {
     let sales = app.store.daily_sales(&listing.sku, from, end).await?;
     let series =
@@ -103,6 +117,7 @@ async fn forecast_listing(
     .map_err(|e| AppError::internal("forecast settings", e))?
     .with_available(listing.available.get());
     let forecast = forecast(&series, &params);
+    worst.add(listing.sku.as_str(), &forecast);
 
     if listing.auto_reorder_point {
         // Whole units, and never absurd even for a wild forecast.

@@ -80,8 +80,8 @@ pub async fn idempotency_record_is_written_with_the_order(store: Arc<dyn Store>)
     // A replay renders the stored order: it must render to the same bytes
     // as the order did when placed (prices keep their scale, times their
     // precision), and keep doing so after the order moves on.
-    let rendered = |o: &crate::domain::Order| {
-        serde_json::to_string(&crate::views::OrderView::from(o)).unwrap()
+    let rendered = |o: &stockroom::domain::Order| {
+        serde_json::to_string(&stockroom::views::OrderView::from(o)).unwrap()
     };
     let processing = first.transitioned(OrderStatus::Processing, now()).unwrap();
     store
