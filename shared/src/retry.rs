@@ -182,7 +182,9 @@ mod tests {
         let mut attempts = p.start();
         while attempts.wait().await {}
         let spent = start.elapsed();
-        assert!(spent < 100 * MS, "no retry ends past the budget: {spent:?}");
+        // tokio's timer rounds each sleep's deadline up to a whole
+        // millisecond, so the last retry may end exactly on the budget.
+        assert!(spent <= 100 * MS, "no retry ends past the budget: {spent:?}");
         // A retry is refused only once 90 ms have passed, at most 10 ms
         // per retry: at least nine retries were made.
         assert!(attempts.made() >= 10, "{}", attempts.made());
