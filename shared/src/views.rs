@@ -249,7 +249,8 @@ pub struct ForecastView {
     /// Syntetos-Boylan class: smooth, intermittent, erratic or lumpy.
     #[schema(example = "smooth")]
     pub class: String,
-    /// ses, holt, holt_winters, croston_sba, tsb, or zero without demand.
+    /// ses, holt, holt_winters, holt_winters_multiplicative, croston_sba,
+    /// tsb, or zero without demand.
     #[schema(example = "holt_winters")]
     pub method: String,
     /// Days forecast: lead time plus review period.

@@ -32,6 +32,9 @@ pub enum Method {
     Holt,
     /// Additive Holt–Winters with a damped trend and a weekly season.
     HoltWinters,
+    /// Holt–Winters with a damped trend and a multiplicative weekly season
+    /// (ETS(A,Ad,M)): the weekly profile scales with the level.
+    HoltWintersMultiplicative,
     /// Croston's method with the Syntetos–Boylan bias correction.
     CrostonSba,
     /// Teunter–Syntetos–Babai: smoothed demand probability times size.
@@ -40,11 +43,12 @@ pub enum Method {
 
 impl Method {
     /// Every method, simplest first.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Zero,
         Self::Ses,
         Self::Holt,
         Self::HoltWinters,
+        Self::HoltWintersMultiplicative,
         Self::CrostonSba,
         Self::Tsb,
     ];
@@ -57,6 +61,7 @@ impl Method {
             Self::Ses => "ses",
             Self::Holt => "holt",
             Self::HoltWinters => "holt_winters",
+            Self::HoltWintersMultiplicative => "holt_winters_multiplicative",
             Self::CrostonSba => "croston_sba",
             Self::Tsb => "tsb",
         }
@@ -69,7 +74,7 @@ impl Method {
             Self::Zero => 0,
             Self::Ses | Self::CrostonSba | Self::Tsb => 1,
             Self::Holt => 2 * SEASON,
-            Self::HoltWinters => 3 * SEASON,
+            Self::HoltWinters | Self::HoltWintersMultiplicative => 3 * SEASON,
         }
     }
 }
@@ -91,12 +96,14 @@ pub(crate) enum Model {
         trend: f64,
         phi: f64,
     },
-    /// A damped trend plus `season[(h - 1) % 7]` for `h` days ahead.
+    /// A damped trend plus `season[(h - 1) % 7]` for `h` days ahead, or
+    /// times it when `multiplicative`.
     Seasonal {
         level: f64,
         trend: f64,
         phi: f64,
         season: [f64; SEASON],
+        multiplicative: bool,
     },
 }
 
@@ -122,9 +129,15 @@ impl Model {
                 trend,
                 phi,
                 season,
+                multiplicative,
             } => {
                 let index = (h.saturating_sub(1) as usize) % SEASON;
-                level + damped_sum(phi, h) * trend + season[index]
+                let base = level + damped_sum(phi, h) * trend;
+                if multiplicative {
+                    base * season[index]
+                } else {
+                    base + season[index]
+                }
             }
         }
     }
@@ -208,6 +221,7 @@ mod tests {
             trend: 0.0,
             phi: 0.9,
             season,
+            multiplicative: false,
         };
         let fitted = Fitted::new(Method::HoltWinters, [0.0; 4], model, 0.0, 1);
         let path = fitted.path(14);

@@ -15,7 +15,7 @@
 
 use super::intermittent::Start;
 use super::model::{Fitted, Method, Model, SEASON};
-use super::smoothing::{initial_level_and_trend, initial_season, mean};
+use super::smoothing::{initial_level_and_trend, initial_season, mean, seasonal_step};
 
 /// A method's state while it walks through a history.
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +44,7 @@ enum State {
         trend: f64,
         /// Indexed by day of the series modulo 7.
         season: [f64; SEASON],
+        multiplicative: bool,
         alpha: f64,
         beta: f64,
         gamma: f64,
@@ -84,12 +85,14 @@ impl Filter {
                     phi: p2,
                 }
             }
-            Method::HoltWinters => {
+            Method::HoltWinters | Method::HoltWintersMultiplicative => {
                 let (level, trend) = initial_level_and_trend(y);
+                let multiplicative = fitted.method == Method::HoltWintersMultiplicative;
                 State::HoltWinters {
                     level,
                     trend,
-                    season: initial_season(y),
+                    season: initial_season(y, multiplicative),
+                    multiplicative,
                     alpha: p0,
                     beta: p0 * p1,
                     gamma: (1.0 - p0) * p2,
@@ -148,12 +151,15 @@ impl Filter {
                 beta,
                 gamma,
                 phi,
+                multiplicative,
             } => {
-                let damped = *phi * *trend;
-                let error = value - (*level + damped + season[index]);
-                *level += damped + *alpha * error;
-                *trend = damped + *beta * error;
-                season[index] += *gamma * error;
+                (*level, *trend, season[index]) = seasonal_step(
+                    (*level, *trend, season[index]),
+                    value,
+                    [*alpha, *beta, *gamma, *phi],
+                    *multiplicative,
+                )
+                .0;
             }
             State::Croston {
                 size,
@@ -198,6 +204,7 @@ impl Filter {
                 trend,
                 season,
                 phi,
+                multiplicative,
                 ..
             } => {
                 let next = self.seen % SEASON;
@@ -205,6 +212,7 @@ impl Filter {
                     level,
                     trend,
                     phi,
+                    multiplicative,
                     season: std::array::from_fn(|j| season[(next + j) % SEASON]),
                 }
             }

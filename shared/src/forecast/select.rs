@@ -41,7 +41,12 @@ const MIN_WEEKLY_F: f64 = 3.0;
 fn candidates(class: DemandClass, weekly: bool) -> &'static [Method] {
     match (class.is_infrequent(), weekly) {
         (false, false) => &[Method::Ses, Method::Holt],
-        (false, true) => &[Method::Ses, Method::Holt, Method::HoltWinters],
+        (false, true) => &[
+            Method::Ses,
+            Method::Holt,
+            Method::HoltWinters,
+            Method::HoltWintersMultiplicative,
+        ],
         (true, false) => &[Method::CrostonSba, Method::Tsb],
         (true, true) => &[Method::CrostonSba, Method::Tsb, Method::HoltWinters],
     }
@@ -99,7 +104,8 @@ pub(crate) fn fit(method: Method, y: &[f64], fixed: Option<&Params>) -> Option<F
         Method::Zero => Some(Fitted::ZERO),
         Method::Ses => fit_ses(y, fixed),
         Method::Holt => fit_holt(y, fixed),
-        Method::HoltWinters => fit_holt_winters(y, fixed),
+        Method::HoltWinters => fit_holt_winters(y, fixed, false),
+        Method::HoltWintersMultiplicative => fit_holt_winters(y, fixed, true),
         Method::CrostonSba => fit_croston_sba(y, fixed),
         Method::Tsb => fit_tsb(y, fixed),
     }

@@ -391,8 +391,16 @@ fn chosen_method_beats_both_baselines_on_every_pattern() {
 fn selection_picks_a_method_suited_to_each_pattern() {
     for row in table() {
         let suited = |m: &Method| match row.pattern {
-            Pattern::Trend => matches!(m, Method::Ses | Method::Holt | Method::HoltWinters),
-            Pattern::WeeklySeason => *m == Method::HoltWinters,
+            Pattern::Trend => matches!(
+                m,
+                Method::Ses
+                    | Method::Holt
+                    | Method::HoltWinters
+                    | Method::HoltWintersMultiplicative
+            ),
+            Pattern::WeeklySeason => {
+                matches!(m, Method::HoltWinters | Method::HoltWintersMultiplicative)
+            }
             Pattern::Intermittent | Pattern::Lumpy => {
                 matches!(m, Method::CrostonSba | Method::Tsb)
             }
