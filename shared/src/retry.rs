@@ -184,7 +184,10 @@ mod tests {
         let spent = start.elapsed();
         // tokio's timer rounds each sleep's deadline up to a whole
         // millisecond, so the last retry may end exactly on the budget.
-        assert!(spent <= 100 * MS, "no retry ends past the budget: {spent:?}");
+        assert!(
+            spent <= 100 * MS,
+            "no retry ends past the budget: {spent:?}"
+        );
         // A retry is refused only once 90 ms have passed, at most 10 ms
         // per retry: at least nine retries were made.
         assert!(attempts.made() >= 10, "{}", attempts.made());
