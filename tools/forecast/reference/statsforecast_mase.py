@@ -4,7 +4,7 @@ A reference for BENCHMARKS.md ("Accuracy against statsforecast"), not part
 of the build or of CI. Reads the `class,sku,day,quantity` CSV written by
 
     FORECAST_SERIES_CSV=series.csv cargo test -p stockroom \
-        --test forecast_calibration -- --ignored --nocapture export_the_series
+        --test suite -- --ignored --nocapture export_the_series
 
 and scores each model the way the Rust test does: fit on the first 365
 days, forecast the next 28, MAE over those 28 days divided by the in-sample

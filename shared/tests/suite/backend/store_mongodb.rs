@@ -248,7 +248,7 @@ async fn the_local_deployment_supports_transactions() {
 /// Needs one, which CI does not start: a `mongod` without `--replSet`, or
 /// `secantusd-rs --standalone --port 27018 --storage-path DIR`, with
 /// `MONGODB_STANDALONE_URI=mongodb://127.0.0.1:27018/?directConnection=true`;
-/// then `cargo test -p stockroom --test store_mongodb -- --ignored`. The
+/// then `cargo test -p stockroom --test suite backend::store_mongodb:: -- --ignored`. The
 /// classification itself is unit-tested on synthetic `hello` replies.
 #[tokio::test]
 #[ignore = "needs a standalone server at MONGODB_STANDALONE_URI"]
