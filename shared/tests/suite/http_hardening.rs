@@ -11,6 +11,8 @@ use stockroom::http::RouteGroup;
 use support::*;
 
 const ANALYTICS: &str = include_str!("../../../events/admin-api/analytics.json");
+const PUT: &str = include_str!("../../../events/listings-api/put-listing.json");
+const GET: &str = include_str!("../../../events/listings-api/get-listing.json");
 
 const ADMIN: &[RouteGroup] = &[RouteGroup::Admin, RouteGroup::Docs];
 
@@ -112,4 +114,37 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+/// `PUT /listings/{sku}` without `status` keeps the stored one; a new
+/// listing without it is ACTIVE.
+#[tokio::test]
+async fn editing_a_listing_without_status_keeps_its_status() {
+    let app = app();
+    let (admin, _) = token(&app, Role::Admin);
+    let put = |body: &str| with_body(event(PUT, Some(&admin)), body);
+    let plain = r#"{"title":"Oak desk lamp","price":"49.00"}"#;
+    let reply = call(&app, &put(plain)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["status"], "ACTIVE", "a new listing is ACTIVE");
+    for status in ["INACTIVE", "DELETED"] {
+        let set = format!(r#"{{"title":"Oak desk lamp","price":"49.00","status":"{status}"}}"#);
+        let reply = call(&app, &put(&set)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body["status"], status);
+        let edit = r#"{"title":"Oak desk lamp, brass","price":"52.00"}"#;
+        let reply = call(&app, &put(edit)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body["status"], status, "an edit does not revive it");
+        assert_eq!(reply.body["title"], "Oak desk lamp, brass");
+        let get = with_path(event(GET, Some(&admin)), "/listings/LAMP-OAK");
+        let reply = call(&app, &get).await;
+        assert_eq!(reply.body["status"], status, "stored: {}", reply.body);
+    }
+    let revive = r#"{"title":"Oak desk lamp","price":"49.00","status":"ACTIVE"}"#;
+    let reply = call(&app, &put(revive)).await;
+    assert_eq!(
+        reply.body["status"], "ACTIVE",
+        "an explicit status still applies"
+    );
 }
