@@ -13,6 +13,7 @@ use support::*;
 const ANALYTICS: &str = include_str!("../../../events/admin-api/analytics.json");
 const PUT: &str = include_str!("../../../events/listings-api/put-listing.json");
 const GET: &str = include_str!("../../../events/listings-api/get-listing.json");
+const ADJUST: &str = include_str!("../../../events/listings-api/adjust-stock.json");
 
 const ADMIN: &[RouteGroup] = &[RouteGroup::Admin, RouteGroup::Docs];
 
@@ -147,4 +148,62 @@ async fn editing_a_listing_without_status_keeps_its_status() {
         reply.body["status"], "ACTIVE",
         "an explicit status still applies"
     );
+}
+
+/// A delta of `i64::MIN` (or any beyond the bound) is a 400, not an
+/// overflow.
+#[tokio::test]
+async fn extreme_stock_deltas_answer_400() {
+    let app = app();
+    listing(&app, "MUG-BLUE", 10).await;
+    let (admin, _) = token(&app, Role::Admin);
+    for delta in [
+        i64::MIN.to_string(),
+        (i64::MIN + 1).to_string(),
+        i64::MAX.to_string(),
+        "-1000000001".to_owned(),
+    ] {
+        let body = format!(r#"{{"delta":{delta},"reason":"count"}}"#);
+        let reply = call(&app, &with_body(event(ADJUST, Some(&admin)), &body)).await;
+        assert_eq!(reply.status, 400, "{delta}: {}", reply.body);
+        assert_eq!(error_code(&reply), "validation_failed");
+    }
+    assert_eq!(stock(&app, "MUG-BLUE").await, 10);
+    let body = r#"{"delta":-1000000000,"reason":"count"}"#;
+    let reply = call(&app, &with_body(event(ADJUST, Some(&admin)), body)).await;
+    assert_eq!(
+        reply.status, 409,
+        "the bound itself is valid: {}",
+        reply.body
+    );
+}
+
+/// The authentication scheme is case-insensitive (RFC 7235); anything
+/// but Bearer, or no token, is still 401.
+#[tokio::test]
+async fn the_bearer_scheme_matches_in_any_case() {
+    let app = app();
+    listing(&app, "MUG-BLUE", 10).await;
+    let (customer, _) = token(&app, Role::Customer);
+    let get = |authorization: &str| {
+        with_header(
+            with_path(event(GET, None), "/listings/MUG-BLUE"),
+            "authorization",
+            authorization,
+        )
+    };
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let reply = call(&app, &get(&format!("{scheme} {customer}"))).await;
+        assert_eq!(reply.status, 200, "{scheme}: {}", reply.body);
+    }
+    for refused in [
+        format!("Basic {customer}"),
+        format!("Bearer{customer}"),
+        format!("Bearers {customer}"),
+        "Bearer ".to_owned(),
+        "bearer".to_owned(),
+    ] {
+        let reply = call(&app, &get(&refused)).await;
+        assert_eq!(reply.status, 401, "{refused}: {}", reply.body);
+    }
 }
