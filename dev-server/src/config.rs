@@ -1,9 +1,16 @@
 //! The dev server's configuration: the Lambda configuration plus local
 //! defaults, so that `scripts/dev` works with no environment at all.
+//!
+//! The defaults that make a demo (the demo catalogue, an admin with the
+//! published password [`DEFAULT_ADMIN_PASSWORD`]) apply to the memory store
+//! only. On a real store (`STORE=dynamodb` or `mongodb`) the catalogue is
+//! loaded only with `SEED=true`, and the admin's password must come from
+//! `ADMIN_PASSWORD` and differ from the published one: a store that outlives
+//! the process must never hold a known admin password.
 
 use std::time::Duration;
 
-use stockroom::config::{Config, ConfigError};
+use stockroom::config::{Config, ConfigError, StoreConfig};
 use stockroom::queue::QueueSettings;
 
 use crate::background::{Job, Schedule};
@@ -21,7 +28,8 @@ pub struct DevConfig {
     pub port: u16,
     pub admin_username: String,
     pub admin_password: String,
-    /// Whether the demo catalogue is loaded at start (`SEED=false` skips it).
+    /// Whether the demo catalogue is loaded at start: by default on the
+    /// memory store, only with `SEED=true` on a real one.
     pub seed: bool,
     pub queues: QueueSettings,
     pub schedule: Schedule,
@@ -65,8 +73,10 @@ impl DevConfig {
                 .map_err(|_| ConfigError::new("PORT", format!("not a port number: {raw:?}")))?,
             None => DEFAULT_PORT,
         };
+        let memory = config.store == StoreConfig::Memory;
         let seed = match get("SEED").as_deref() {
-            None | Some("true") | Some("1") => true,
+            None => memory,
+            Some("true") | Some("1") => true,
             Some("false") | Some("0") => false,
             Some(other) => {
                 return Err(ConfigError::new(
@@ -110,14 +120,91 @@ impl DevConfig {
                 intervals.push((job, every));
             }
         }
+        let admin_password = match get("ADMIN_PASSWORD") {
+            Some(password) if memory || password != DEFAULT_ADMIN_PASSWORD => password,
+            None if memory => DEFAULT_ADMIN_PASSWORD.into(),
+            Some(_) | None => {
+                return Err(ConfigError::new(
+                    "ADMIN_PASSWORD",
+                    format!(
+                        "on STORE={} set a password of your own: the default one is published \
+                         and only for the memory store",
+                        config.store.kind()
+                    ),
+                ));
+            }
+        };
         Ok(DevConfig {
             config,
             queues,
             schedule: Schedule { intervals },
             port,
             admin_username: get("ADMIN_USERNAME").unwrap_or_else(|| DEFAULT_ADMIN_USERNAME.into()),
-            admin_password: get("ADMIN_PASSWORD").unwrap_or_else(|| DEFAULT_ADMIN_PASSWORD.into()),
+            admin_password,
             seed,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<DevConfig, ConfigError> {
+        DevConfig::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    const DYNAMODB: [(&str, &str); 2] = [("STORE", "dynamodb"), ("TABLE_NAME", "t")];
+
+    #[test]
+    fn the_memory_store_seeds_the_demo_with_the_default_admin() {
+        let dev = parse(&[]).unwrap();
+        assert!(dev.seed);
+        assert_eq!(dev.admin_password, DEFAULT_ADMIN_PASSWORD);
+        assert!(!parse(&[("SEED", "false")]).unwrap().seed);
+    }
+
+    #[test]
+    fn a_real_store_needs_an_admin_password_of_its_own() {
+        for vars in [
+            DYNAMODB.to_vec(),
+            [
+                DYNAMODB.as_slice(),
+                &[("ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)],
+            ]
+            .concat(),
+            [
+                DYNAMODB.as_slice(),
+                &[("SEED", "true"), ("ADMIN_PASSWORD", " ")],
+            ]
+            .concat(),
+            vec![
+                ("STORE", "mongodb"),
+                ("MONGODB_URI", "mongodb://127.0.0.1:1"),
+            ],
+        ] {
+            let err = parse(&vars)
+                .err()
+                .unwrap_or_else(|| panic!("{vars:?} accepted"));
+            assert!(err.to_string().contains("ADMIN_PASSWORD"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_real_store_is_seeded_only_on_request() {
+        let own = [
+            DYNAMODB.as_slice(),
+            &[("ADMIN_PASSWORD", "a password of mine")],
+        ]
+        .concat();
+        let dev = parse(&own).unwrap();
+        assert!(!dev.seed, "no demo data without SEED=true");
+        assert_eq!(dev.admin_password, "a password of mine");
+        let dev = parse(&[own.as_slice(), &[("SEED", "true")]].concat()).unwrap();
+        assert!(dev.seed);
     }
 }

@@ -4,9 +4,10 @@
 
 use std::process::ExitCode;
 
+use stockroom::config::StoreConfig;
 use stockroom::telemetry;
 use stockroom::wiring::{build_local_app, ensure_store_ready};
-use stockroom_dev_server::config::DevConfig;
+use stockroom_dev_server::config::{DEFAULT_ADMIN_PASSWORD, DevConfig};
 use stockroom_dev_server::{DevServer, seed, serve};
 use tokio::net::TcpListener;
 
@@ -30,6 +31,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if dev.seed {
         let created = seed::catalogue(&app).await?;
         println!("seeded {created} demo listings");
+    } else if dev.config.store != StoreConfig::Memory {
+        println!("demo catalogue not loaded on a real store (SEED=true loads it)");
     }
     let listener = TcpListener::bind(("127.0.0.1", dev.port)).await?;
     let addr = listener.local_addr()?;
@@ -37,10 +40,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "stockroom dev server on http://{addr} (store: {})",
         dev.config.store.kind()
     );
-    println!(
-        "admin account: {} / {}",
-        dev.admin_username, dev.admin_password
-    );
+    // Only the published default is shown; a password of one's own is not
+    // printed.
+    if dev.admin_password == DEFAULT_ADMIN_PASSWORD {
+        println!(
+            "admin account: {} / {DEFAULT_ADMIN_PASSWORD}",
+            dev.admin_username
+        );
+    } else {
+        println!(
+            "admin account: {} (password from ADMIN_PASSWORD)",
+            dev.admin_username
+        );
+    }
     println!("console: http://{addr}/");
     println!("API description: http://{addr}/openapi.json; Ctrl-C stops");
     let server = DevServer::start(app, dev.queues, &dev.schedule);

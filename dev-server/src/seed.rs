@@ -111,7 +111,7 @@ pub async fn catalogue(app: &App) -> Result<usize, SeedError> {
             price: Price::parse(price).map_err(invalid)?,
             currency: app.settings.currency,
             available: Some(Stock::new(*stock).map_err(invalid)?),
-            status: ListingStatus::Active,
+            status: Some(ListingStatus::Active),
             supplier_id: Some(SupplierId::parse(supplier).map_err(invalid)?),
             reorder_point: *reorder_point,
             reorder_quantity: app.settings.default_reorder_quantity,

@@ -78,7 +78,7 @@ fn draft(name: &str, available: i64, reorder_point: u32) -> ListingDraft {
         price: Price::parse("4.20").unwrap(),
         currency: Currency::parse("USD").unwrap(),
         available: Some(Stock::new(available).unwrap()),
-        status: ListingStatus::Active,
+        status: Some(ListingStatus::Active),
         supplier_id: None,
         reorder_point,
         reorder_quantity: 50,

@@ -36,7 +36,7 @@ fn app(runtime: &tokio::runtime::Runtime) -> App {
                 price: Price::parse("9.99").unwrap(),
                 currency: app.settings.currency,
                 available: Some(Stock::new(Stock::MAX).unwrap()),
-                status: ListingStatus::Active,
+                status: Some(ListingStatus::Active),
                 supplier_id: None,
                 reorder_point: 0,
                 reorder_quantity: 10,

@@ -76,7 +76,7 @@ fn draft(name: &str, available: i64, reorder_point: u32) -> BenchResult<ListingD
         price: Price::parse("2.50")?,
         currency: Currency::parse("USD")?,
         available: Some(Stock::new(available)?),
-        status: ListingStatus::Active,
+        status: Some(ListingStatus::Active),
         supplier_id: None,
         reorder_point,
         reorder_quantity: 10,

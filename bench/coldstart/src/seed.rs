@@ -66,7 +66,7 @@ pub async fn seed(env: &HashMap<String, String>, template: &Path) -> Result<Seed
         price,
         currency: Currency::USD,
         available: Some(Stock::new(1_000_000).map_err(|e| SeedError::Store(e.into()))?),
-        status: ListingStatus::Active,
+        status: Some(ListingStatus::Active),
         supplier_id: None,
         reorder_point: 0,
         reorder_quantity: 0,

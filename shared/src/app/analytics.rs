@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::app::{App, AppError, get_order_for};
@@ -69,19 +69,23 @@ impl Granularity {
         }
     }
 
-    /// The first day of the bucket holding `date` (weeks start on Monday).
-    pub fn bucket_start(self, date: NaiveDate) -> NaiveDate {
+    /// The first day of the bucket holding `date` (weeks start on Monday);
+    /// `None` only when that Monday lies before the first date chrono can
+    /// represent, which a [`DateRange`] never reaches.
+    pub fn bucket_start(self, date: NaiveDate) -> Option<NaiveDate> {
         match self {
-            Granularity::Day => date,
+            Granularity::Day => Some(date),
             Granularity::Week => {
-                date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+                date.checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())))
             }
-            Granularity::Month => date.with_day(1).unwrap_or(date),
+            Granularity::Month => date.with_day(1),
         }
     }
 }
 
-/// Whole UTC days from `from` to `to`, both included.
+/// Whole UTC days from `from` to `to`, both included, in the years
+/// [`DateRange::MIN_YEAR`] to [`DateRange::MAX_YEAR`] (so every step of the
+/// bucketing stays far from chrono's limits, where its operators panic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateRange {
     from: NaiveDate,
@@ -93,6 +97,10 @@ impl DateRange {
     pub const MAX_DAYS: i64 = 3 * 366;
     /// Days covered when only the end (or nothing) is given.
     pub const DEFAULT_DAYS: i64 = 30;
+    /// The earliest year a range may touch.
+    pub const MIN_YEAR: i32 = 0;
+    /// The latest year a range may touch.
+    pub const MAX_YEAR: i32 = 9999;
 
     /// The range from `from` to `to`; `to` defaults to `today` and `from`
     /// to [`Self::DEFAULT_DAYS`] days ending at `to`.
@@ -101,8 +109,19 @@ impl DateRange {
         to: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<Self, AppError> {
-        let to = to.unwrap_or(today);
-        let from = from.unwrap_or(to - Duration::days(Self::DEFAULT_DAYS - 1));
+        let to = Self::bounded("to", to.unwrap_or(today))?;
+        let from = match from {
+            Some(from) => Self::bounded("from", from)?,
+            None => to
+                .checked_sub_days(Days::new(Self::DEFAULT_DAYS.unsigned_abs() - 1))
+                .filter(|d| d.year() >= Self::MIN_YEAR)
+                .ok_or_else(|| {
+                    AppError::invalid_field(
+                        "to",
+                        "without `from`, must be at least 30 days into year 0000",
+                    )
+                })?,
+        };
         if from > to {
             return Err(AppError::invalid_field("from", "must not be after `to`"));
         }
@@ -113,6 +132,27 @@ impl DateRange {
             ));
         }
         Ok(DateRange { from, to })
+    }
+
+    /// `day` if its year is within [`Self::MIN_YEAR`]..=[`Self::MAX_YEAR`].
+    fn bounded(field: &str, day: NaiveDate) -> Result<NaiveDate, AppError> {
+        if (Self::MIN_YEAR..=Self::MAX_YEAR).contains(&day.year()) {
+            Ok(day)
+        } else {
+            Err(AppError::invalid_field(
+                field,
+                format!(
+                    "the year must be between {:04} and {}",
+                    Self::MIN_YEAR,
+                    Self::MAX_YEAR
+                ),
+            ))
+        }
+    }
+
+    /// Every day of the range, in order.
+    fn days(self) -> impl Iterator<Item = NaiveDate> {
+        self.from.iter_days().take_while(move |day| *day <= self.to)
     }
 
     pub fn from(self) -> NaiveDate {
@@ -161,16 +201,14 @@ pub async fn order_analytics(
 ) -> Result<OrderAnalytics, AppError> {
     let days = app.store.daily_order_totals(range.from, range.to).await?;
     let mut buckets: BTreeMap<NaiveDate, OrderTotals> = BTreeMap::new();
-    let mut day = range.from;
-    while day <= range.to {
-        buckets.entry(granularity.bucket_start(day)).or_default();
-        day += Duration::days(1);
+    for day in range.days() {
+        buckets.entry(bucket_of(granularity, day)?).or_default();
     }
     let mut totals = OrderTotals::default();
     // A store may return days outside the range; they count nowhere.
     for d in days.iter().filter(|d| range.contains(d.date)) {
         buckets
-            .entry(granularity.bucket_start(d.date))
+            .entry(bucket_of(granularity, d.date)?)
             .or_default()
             .add(d.order_count, d.order_value);
         totals.add(d.order_count, d.order_value);
@@ -184,6 +222,14 @@ pub async fn order_analytics(
     })
 }
 
+/// The bucket of a day in a [`DateRange`]; always `Some` given the year
+/// bounds, and a 400 rather than a panic should that ever change.
+fn bucket_of(granularity: Granularity, day: NaiveDate) -> Result<NaiveDate, AppError> {
+    granularity
+        .bucket_start(day)
+        .ok_or_else(|| AppError::invalid_field("from", "is too early to bucket"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,12 +241,16 @@ mod tests {
     #[test]
     fn buckets_start_on_the_day_the_monday_or_the_first() {
         let wednesday = day("2024-05-15");
-        assert_eq!(Granularity::Day.bucket_start(wednesday), wednesday);
-        assert_eq!(Granularity::Week.bucket_start(wednesday), day("2024-05-13"));
+        assert_eq!(Granularity::Day.bucket_start(wednesday), Some(wednesday));
+        assert_eq!(
+            Granularity::Week.bucket_start(wednesday),
+            Some(day("2024-05-13"))
+        );
         assert_eq!(
             Granularity::Month.bucket_start(wednesday),
-            day("2024-05-01")
+            Some(day("2024-05-01"))
         );
+        assert_eq!(Granularity::Week.bucket_start(NaiveDate::MIN), None);
     }
 
     #[test]
@@ -212,10 +262,10 @@ mod tests {
             DateRange::new(Some(day("2024-06-01")), None, today),
             Err(AppError::InvalidField { field, .. }) if field == "from"
         ));
-        let longest = today - Duration::days(DateRange::MAX_DAYS - 1);
+        let longest = today - chrono::Duration::days(DateRange::MAX_DAYS - 1);
         assert!(DateRange::new(Some(longest), None, today).is_ok());
         assert!(matches!(
-            DateRange::new(Some(longest - Duration::days(1)), None, today),
+            DateRange::new(Some(longest - chrono::Duration::days(1)), None, today),
             Err(AppError::InvalidField { field, .. }) if field == "to"
         ));
     }

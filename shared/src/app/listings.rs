@@ -67,7 +67,7 @@ pub async fn put_listing(
         price: input.price,
         currency,
         available: input.available,
-        status: input.status.unwrap_or(ListingStatus::Active),
+        status: input.status,
         supplier_id: input.supplier_id,
         reorder_point: input.reorder_point.unwrap_or(s.default_reorder_point),
         reorder_quantity: input.reorder_quantity.unwrap_or(s.default_reorder_quantity),

@@ -119,7 +119,9 @@ impl Listing {
         if let Some(available) = draft.available {
             self.available = available;
         }
-        self.status = draft.status;
+        if let Some(status) = draft.status {
+            self.status = status;
+        }
         self.supplier_id = draft.supplier_id.clone();
         self.reorder_point = draft.reorder_point;
         self.reorder_quantity = draft.reorder_quantity;
@@ -135,7 +137,7 @@ impl Listing {
             price: draft.price,
             currency: draft.currency,
             available: draft.available.unwrap_or(Stock::ZERO),
-            status: draft.status,
+            status: draft.status.unwrap_or(ListingStatus::Active),
             supplier_id: draft.supplier_id.clone(),
             reorder_point: draft.reorder_point,
             reorder_quantity: draft.reorder_quantity,
@@ -152,7 +154,9 @@ impl Listing {
 /// parsed, with configured defaults filled in.
 ///
 /// `available` is optional: absent keeps the current stock (0 for a new
-/// listing); present sets it, as an inventory count would.
+/// listing); present sets it, as an inventory count would. `status` is
+/// optional the same way: absent keeps the stored status (ACTIVE for a new
+/// listing), so editing a DELETED or INACTIVE listing does not revive it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingDraft {
     pub sku: Sku,
@@ -160,7 +164,7 @@ pub struct ListingDraft {
     pub price: Price,
     pub currency: Currency,
     pub available: Option<Stock>,
-    pub status: ListingStatus,
+    pub status: Option<ListingStatus>,
     pub supplier_id: Option<SupplierId>,
     pub reorder_point: u32,
     pub reorder_quantity: u32,

@@ -95,7 +95,8 @@ pub struct StockDelta(i64);
 
 impl StockDelta {
     pub fn new(raw: i64) -> Result<Self, DomainError> {
-        if raw == 0 || raw.abs() > Stock::MAX {
+        // `unsigned_abs`: `abs` overflows on `i64::MIN`.
+        if raw == 0 || raw.unsigned_abs() > Stock::MAX.unsigned_abs() {
             return Err(DomainError::new(format!(
                 "delta must be a non-zero whole number from -{max} to {max}",
                 max = Stock::MAX

@@ -122,10 +122,12 @@ impl ApiRequest {
         let header = self
             .header("authorization")
             .ok_or_else(|| unauthenticated(Unauthenticated::MissingToken))?;
+        // The scheme is case-insensitive (RFC 7235 section 2.1).
         let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
+            .trim_start()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthenticated(Unauthenticated::NotBearer))?;
         app.token_keys()

@@ -88,7 +88,9 @@ pub trait ListingStore: Send + Sync {
 
     /// Creates the listing or updates its writable fields. Stock changes only
     /// when `draft.available` is set; concurrent reservations are never lost.
-    /// Notification stamps are kept.
+    /// The status changes only when `draft.status` is set (a new listing
+    /// without it is ACTIVE), in the same atomic write. Notification stamps
+    /// are kept.
     async fn put_listing(
         &self,
         draft: &ListingDraft,

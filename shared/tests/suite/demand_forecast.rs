@@ -45,7 +45,7 @@ async fn shop() -> (stockroom::app::App, Arc<ManualClock>, Arc<Recorder>) {
                     price: Price::parse("2.00").unwrap(),
                     currency: app.settings.currency,
                     available: Some(Stock::new(available).unwrap()),
-                    status: ListingStatus::Active,
+                    status: Some(ListingStatus::Active),
                     supplier_id: Some(SupplierId::parse("acme").unwrap()),
                     reorder_point: 1,
                     reorder_quantity: 30,

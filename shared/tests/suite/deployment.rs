@@ -139,6 +139,25 @@ fn event_files(function: &str) -> Vec<PathBuf> {
     files
 }
 
+/// `LogLevel` is one of four levels, never `trace` (with which the
+/// runtime would log raw events), and every function gets it as `RUST_LOG`,
+/// whose runtime targets `stockroom::telemetry` holds at `info`.
+#[test]
+fn the_log_level_is_restricted_and_never_trace() {
+    let t = template();
+    let level = &t["Parameters"]["LogLevel"];
+    let allowed: Vec<&str> = level["AllowedValues"]
+        .as_sequence()
+        .expect("LogLevel has AllowedValues")
+        .iter()
+        .map(str_of)
+        .collect();
+    assert_eq!(allowed, ["error", "warn", "info", "debug"]);
+    assert!(allowed.contains(&str_of(&level["Default"])));
+    let directives = stockroom::telemetry::filter_directives(Some("debug"));
+    assert!(directives.ends_with("lambda_runtime=info,lambda_http=info"));
+}
+
 #[test]
 fn every_function_crate_is_deployed_and_has_events() {
     let t = template();

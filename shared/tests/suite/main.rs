@@ -31,6 +31,7 @@ mod forecast_calibration;
 mod http_admin;
 mod http_auth;
 mod http_bad_input;
+mod http_hardening;
 mod http_listings;
 mod http_orders;
 mod layout;

@@ -53,7 +53,7 @@ async fn world(rating: i64) -> World {
         price: l.price,
         currency: l.currency,
         available: None,
-        status: l.status,
+        status: Some(l.status),
         supplier_id: l.supplier_id.clone(),
         reorder_point: l.reorder_point,
         reorder_quantity: 24,

@@ -75,6 +75,9 @@ impl Running {
     }
 }
 
+/// The admin's password in every suite (any store).
+pub const ADMIN_PASSWORD: &str = "suite-admin-password";
+
 /// The dev server configuration from the environment, with test defaults
 /// and `overrides`.
 pub fn dev_config(overrides: &[(&str, &str)]) -> DevConfig {
@@ -88,6 +91,8 @@ pub fn dev_config(overrides: &[(&str, &str)]) -> DevConfig {
         }
         match name {
             "SEED" => Some("false".into()),
+            // Not the published default, which only the memory store takes.
+            "ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
             "LOG_FORMAT" => Some("text".into()),
             // Fast redelivery and no timers: tests run jobs explicitly.
             "DEV_QUEUE_VISIBILITY_SECONDS" => Some("0.2".into()),

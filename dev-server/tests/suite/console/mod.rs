@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use stockroom::wiring::{build_local_app, ensure_store_ready};
 use stockroom_dev_server::seed;
 
-use crate::common::{self, Running};
+use crate::common::{self, ADMIN_PASSWORD, Running};
 use walk::{Walk, screenshot_dir};
 use webdriver::{Browser, ENTER, TAB};
 
@@ -132,7 +132,8 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
         w.b.exec("return document.activeElement.name;", json!([]))
             .await;
     assert_eq!(focused, "username", "the username field has the focus");
-    w.b.keys(&format!("admin{TAB}stockroom-admin{ENTER}")).await;
+    w.b.keys(&format!("admin{TAB}{ADMIN_PASSWORD}{ENTER}"))
+        .await;
     w.ready("dashboard").await;
     let timing = w
         .b
@@ -334,7 +335,7 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
     .await;
 
     // The admin sees the orders in the dashboard's counts.
-    w.sign_in("admin", "stockroom-admin", "dashboard").await;
+    w.sign_in("admin", ADMIN_PASSWORD, "dashboard").await;
     assert_eq!(w.figure("Orders, all time").await, "3");
     assert_eq!(w.figure("Cancelled").await, "1");
     assert_eq!(w.figure("Reorders awaiting approval").await, "1");

@@ -98,7 +98,8 @@ pub struct PutListingBody {
     /// Sets the stock when present; absent keeps it (0 for a new listing).
     #[schema(value_type = Option<i64>)]
     pub available: Option<Stock>,
-    /// Defaults to ACTIVE.
+    /// Sets the status when present; absent keeps it (ACTIVE for a new
+    /// listing), so an edit never revives an INACTIVE or DELETED listing.
     pub status: Option<ListingStatus>,
     #[schema(value_type = Option<String>)]
     pub supplier_id: Option<SupplierId>,

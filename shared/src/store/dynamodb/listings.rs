@@ -77,7 +77,11 @@ impl DynamoStore {
             set(e, "title", s(draft.title.as_str()));
             set(e, "price", s(draft.price.to_string()));
             set(e, "currency", s(draft.currency.as_str()));
-            set(e, STATUS, s(draft.status.as_str()));
+            // Absent, the stored status stays (a new item gets ACTIVE from
+            // the template written on creation).
+            if let Some(status) = draft.status {
+                set(e, STATUS, s(status.as_str()));
+            }
             set(e, REORDER_POINT, n(draft.reorder_point));
             set(e, "reorder_quantity", n(draft.reorder_quantity));
             set(e, "lead_time_days", n(draft.lead_time_days));

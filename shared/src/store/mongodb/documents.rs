@@ -38,11 +38,16 @@ pub(super) fn listing_draft_stage(
         Some(stock) => lit(stock.get()),
         None => Bson::Document(doc! { "$ifNull": ["$available", int(0)] }),
     };
+    // Absent, the stored status stays; a new listing is ACTIVE.
+    let status = match draft.status {
+        Some(status) => lit(status.as_str()),
+        None => Bson::Document(doc! { "$ifNull": ["$status", ListingStatus::Active.as_str()] }),
+    };
     Ok(doc! { "$set": {
         "title": lit(draft.title.as_str()),
         "price": codec::decimal(draft.price.amount())?,
         "currency": lit(draft.currency.as_str()),
-        "status": lit(draft.status.as_str()),
+        "status": status,
         "supplier_id": lit(draft.supplier_id.as_ref().map(|s| s.as_str())),
         "reorder_point": int(draft.reorder_point),
         "reorder_quantity": int(draft.reorder_quantity),
@@ -227,7 +232,7 @@ mod tests {
             price: Price::parse("12.3400").unwrap(),
             currency: Currency::parse("EUR").unwrap(),
             available: Some(Stock::new(3).unwrap()),
-            status: ListingStatus::Active,
+            status: Some(ListingStatus::Active),
             supplier_id: Some(SupplierId::parse("acme").unwrap()),
             reorder_point: 5,
             reorder_quantity: 10,
@@ -272,7 +277,7 @@ mod tests {
             price: l.price,
             currency: l.currency,
             available: Some(l.available),
-            status: l.status,
+            status: Some(l.status),
             supplier_id: l.supplier_id.clone(),
             reorder_point: l.reorder_point,
             reorder_quantity: l.reorder_quantity,

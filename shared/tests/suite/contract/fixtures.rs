@@ -38,7 +38,7 @@ pub fn draft(sku_name: &str, available: i64) -> ListingDraft {
         price: Price::parse("2.50").unwrap(),
         currency: usd(),
         available: Some(Stock::new(available).unwrap()),
-        status: ListingStatus::Active,
+        status: Some(ListingStatus::Active),
         supplier_id: None,
         reorder_point: 5,
         reorder_quantity: 20,

@@ -26,7 +26,7 @@ pub async fn listing_round_trip_keeps_stock(store: Arc<dyn Store>) {
     // An update without `available` keeps the stock; the other fields change.
     let mut update = draft(&name, 0);
     update.available = None;
-    update.status = ListingStatus::Inactive;
+    update.status = Some(ListingStatus::Inactive);
     update.reorder_point = 9;
     let updated = store.put_listing(&update, now()).await.unwrap();
     let PutOutcome::Updated(updated) = updated else {
@@ -36,9 +36,32 @@ pub async fn listing_round_trip_keeps_stock(store: Arc<dyn Store>) {
     assert_eq!(updated.status, ListingStatus::Inactive);
     assert_eq!(stock_of(store.as_ref(), &name).await, 7);
 
-    // With `available` it sets the stock.
+    // An update without `status` keeps the stored one (no revival).
+    let mut no_status = draft(&name, 7);
+    no_status.status = None;
+    let PutOutcome::Updated(kept) = store.put_listing(&no_status, now()).await.unwrap() else {
+        panic!("third put must update");
+    };
+    assert_eq!(kept.status, ListingStatus::Inactive);
+    let stored = store.get_listing(&sku(&name)).await.unwrap().unwrap();
+    assert_eq!(stored.status, ListingStatus::Inactive);
+
+    // With `available` it sets the stock; with `status`, the status.
     store.put_listing(&draft(&name, 3), now()).await.unwrap();
     assert_eq!(stock_of(store.as_ref(), &name).await, 3);
+    let stored = store.get_listing(&sku(&name)).await.unwrap().unwrap();
+    assert_eq!(stored.status, ListingStatus::Active);
+
+    // A new listing without `status` is ACTIVE.
+    let fresh = unique("RT-");
+    let mut new = draft(&fresh, 1);
+    new.status = None;
+    let PutOutcome::Created(created) = store.put_listing(&new, now()).await.unwrap() else {
+        panic!("a new SKU must be created");
+    };
+    assert_eq!(created.status, ListingStatus::Active);
+    let stored = store.get_listing(&sku(&fresh)).await.unwrap().unwrap();
+    assert_eq!(stored.status, ListingStatus::Active);
 
     assert!(
         store
@@ -95,7 +118,7 @@ pub async fn listings_page_in_sku_order_with_filters(store: Arc<dyn Store>) {
         let name = format!("{tag}-{i:02}");
         let mut d = draft(&name, if i % 3 == 0 { 2 } else { 50 });
         if i % 4 == 0 {
-            d.status = ListingStatus::Inactive;
+            d.status = Some(ListingStatus::Inactive);
         }
         store.put_listing(&d, now()).await.unwrap();
         names.insert(name);

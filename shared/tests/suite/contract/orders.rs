@@ -45,7 +45,7 @@ pub async fn place_order_refuses_unbuyable_listings(store: Arc<dyn Store>) {
     let (active, inactive, missing) = (unique("UB-a"), unique("UB-i"), unique("UB-m"));
     listing(store.as_ref(), &active, 10).await;
     let mut d = draft(&inactive, 10);
-    d.status = ListingStatus::Inactive;
+    d.status = Some(ListingStatus::Inactive);
     store.put_listing(&d, now()).await.unwrap();
 
     let o = order(

@@ -69,7 +69,7 @@ pub async fn listing(app: &App, sku: &str, available: i64) {
         price: Price::parse("12.50").unwrap(),
         currency: app.settings.currency,
         available: Some(Stock::new(available).unwrap()),
-        status: ListingStatus::Active,
+        status: Some(ListingStatus::Active),
         supplier_id: None,
         reorder_point: 2,
         reorder_quantity: 10,
