@@ -325,6 +325,23 @@ impl Browser {
         }
     }
 
+    /// Waits until the page no longer shows `text` (a filter applied, a
+    /// list redrawn): asserting absence right after the presence of
+    /// something both lists show would race the redraw.
+    pub async fn wait_no_text(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            let shown = self.visible_text().await;
+            if !shown.contains(text) {
+                return;
+            }
+            if started.elapsed() > PATIENCE {
+                panic!("the page still shows {text:?}:\n{shown}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn set_size(&self, width: u32, height: u32) {
         self.call(
             "POST",
