@@ -8,7 +8,7 @@
 //! the bad records, the stock check raising reorders (queued, or held for
 //! approval), approval publishing, the mailer sending each reorder once
 //! through SES, order recovery re-publishing a stale order, the forecast
-//! job, metrics and analytics counting it all.
+//! job, metrics and analytics counting it all, and the console's pages.
 
 use serde_json::{Value, json};
 
@@ -65,6 +65,40 @@ pub async fn run(env: &Env) {
     notifications(env, &alice, &order_id).await;
     procurement(env, &alice, &admin).await;
     recovery_forecast_and_metrics(env, &alice, &admin).await;
+    console(env).await;
+}
+
+/// The console function: the page shell at `/` and `/dashboard`, and a
+/// script under its asset route, each with the content security policy.
+async fn console(env: &Env) {
+    for (file, content_type) in [
+        ("console/index.json", "text/html"),
+        ("console/dashboard.json", "text/html"),
+        ("console/asset.json", "javascript"),
+    ] {
+        let answer = env.invoke("console", &env.fixture(file), file).await;
+        let headers = &answer["headers"];
+        let shown = headers["content-type"].as_str().unwrap_or_default();
+        env.check(
+            answer["statusCode"].as_u64() == Some(200) && shown.contains(content_type),
+            &format!("console {file}: 200 with {content_type}"),
+            headers,
+        );
+        let policy = headers["content-security-policy"]
+            .as_str()
+            .unwrap_or_default();
+        env.check(
+            policy.contains("default-src 'self'"),
+            &format!("console {file}: a same-origin content security policy"),
+            headers,
+        );
+        let body = answer["body"].as_str().unwrap_or_default();
+        env.check(
+            !body.is_empty(),
+            &format!("console {file}: a body"),
+            answer["statusCode"].clone(),
+        );
+    }
 }
 
 async fn accounts(env: &Env) -> (String, String) {
