@@ -26,7 +26,8 @@ pub use orders::{OrderRequest, Placed, cancel_order, get_order_for, list_orders_
 use crate::auth::{TokenError, TokenKeys};
 use crate::config::Settings;
 use crate::ports::{
-    Clock, Email, MailError, Mailer, PublishError, PublishQueue, Publisher, Store, SystemClock,
+    Amazon, AmazonError, Clock, Email, MailError, Mailer, PublishError, PublishQueue, Publisher,
+    Store, SystemClock,
 };
 
 /// Everything a handler needs, built once per cold start and shared by
@@ -43,6 +44,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub publisher: Option<Arc<dyn Publisher>>,
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// Amazon SP-API, in functions that call it (MCF mode).
+    pub amazon: Option<Arc<dyn Amazon>>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Option<TokenKeys>,
     pub settings: Settings,
@@ -53,6 +56,7 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("publisher", &self.publisher.is_some())
             .field("mailer", &self.mailer.is_some())
+            .field("amazon", &self.amazon.is_some())
             .field("tokens", &self.tokens.is_some())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
@@ -75,6 +79,7 @@ impl App {
             store,
             publisher: None,
             mailer: None,
+            amazon: None,
             clock: Arc::new(SystemClock),
             tokens: None,
             settings,
@@ -89,6 +94,16 @@ impl App {
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = Some(mailer);
         self
+    }
+
+    pub fn with_amazon(mut self, amazon: Arc<dyn Amazon>) -> Self {
+        self.amazon = Some(amazon);
+        self
+    }
+
+    /// The SP-API client; `NotConfigured` in a function that has none.
+    pub fn amazon(&self) -> Result<&dyn Amazon, AmazonError> {
+        self.amazon.as_deref().ok_or(AmazonError::NotConfigured)
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {

@@ -15,6 +15,7 @@ mod notification;
 mod order;
 mod quantity;
 mod reorder;
+mod shipping;
 mod sku;
 mod supplier;
 
@@ -33,5 +34,6 @@ pub use order::{
 };
 pub use quantity::{LineQuantity, Stock, StockDelta};
 pub use reorder::{Reorder, ReorderReason, ReorderStatus};
+pub use shipping::{AddressFields, ShippingAddress, ShippingSpeed};
 pub use sku::Sku;
 pub use supplier::{Rating, Supplier, SupplierEmail};

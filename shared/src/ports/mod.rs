@@ -1,5 +1,5 @@
 //! Ports: the small traits through which the application reaches storage,
-//! queues, mail and time. Domain types go in and come out; adapters
+//! queues, mail, Amazon and time. Domain types go in and come out; adapters
 //! (`crate::store`, `crate::queue`, `crate::mail`) sit behind them.
 //!
 //! Every store adapter implements all the store traits and is used as one
@@ -7,6 +7,7 @@
 //! runs against each.
 
 mod accounts;
+mod amazon;
 mod clock;
 mod error;
 mod forecasts;
@@ -18,6 +19,10 @@ mod procurement;
 mod sales;
 
 pub use accounts::{CreateCustomerError, CustomerStore};
+pub use amazon::{
+    Amazon, AmazonError, CancelOutcome, Fee, FulfillmentItem, FulfillmentOrderRequest,
+    FulfillmentOrderState, ListingPatch, PreviewOption, PreviewRequest,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use forecasts::{ForecastRecord, ForecastStore};
