@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 
 use crate::domain::{
     Fulfillment, Listing, ListingStatus, Order, OrderStatus, Reorder, ReorderReason, ReorderStatus,
-    Supplier, money_string,
+    ShippingAddress, ShippingSpeed, Supplier, money_string,
 };
+use crate::ports::PreviewOption;
 
 /// RFC 3339 in UTC with millisecond precision (`2024-05-01T12:00:00.000Z`).
 pub fn timestamp(at: &DateTime<Utc>) -> String {
@@ -83,6 +84,14 @@ pub struct OrderView {
     pub updated_at: String,
     /// Multi-Channel Fulfillment progress; null unless fulfilled by Amazon.
     pub fulfillment: Option<FulfillmentView>,
+    /// Where the order ships; null when placed without one (self-fulfilled).
+    pub shipping_address: Option<ShippingAddressView>,
+    /// How fast it ships; set with the address.
+    pub shipping_speed: Option<ShippingSpeed>,
+    /// When Amazon was known to hold the MCF fulfilment order.
+    pub fulfillment_submitted_at: Option<String>,
+    /// Why a FAILED order failed, when Amazon refused it.
+    pub failure_reason: Option<String>,
 }
 
 impl From<&Order> for OrderView {
@@ -105,6 +114,10 @@ impl From<&Order> for OrderView {
             created_at: timestamp(&o.created_at),
             updated_at: timestamp(&o.updated_at),
             fulfillment: o.fulfillment.as_ref().map(FulfillmentView::from),
+            shipping_address: o.shipping_address.as_ref().map(ShippingAddressView::from),
+            shipping_speed: o.shipping_speed,
+            fulfillment_submitted_at: o.fulfillment_submitted_at.as_ref().map(timestamp),
+            failure_reason: o.failure_reason.clone(),
         }
     }
 }
@@ -175,6 +188,81 @@ impl From<&Fulfillment> for FulfillmentView {
                 })
                 .collect(),
             updated_at: timestamp(&f.last_event.event_time),
+        }
+    }
+}
+
+/// A shipping address as stored: trimmed, optional fields null when absent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShippingAddressView {
+    pub name: String,
+    pub address_line1: String,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub state_or_region: Option<String>,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "US")]
+    pub country_code: String,
+    pub phone: Option<String>,
+}
+
+impl From<&ShippingAddress> for ShippingAddressView {
+    fn from(a: &ShippingAddress) -> Self {
+        ShippingAddressView {
+            name: a.name().to_owned(),
+            address_line1: a.address_line1().to_owned(),
+            address_line2: a.address_line2().map(str::to_owned),
+            city: a.city().map(str::to_owned),
+            state_or_region: a.state_or_region().map(str::to_owned),
+            postal_code: a.postal_code().to_owned(),
+            country_code: a.country_code().to_owned(),
+            phone: a.phone().map(str::to_owned),
+        }
+    }
+}
+
+/// `POST /orders/preview`: Amazon's shipping options for the items.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShippingPreviewView {
+    pub options: Vec<ShippingOptionView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShippingOptionView {
+    pub shipping_speed: ShippingSpeed,
+    /// Whether Amazon can ship every item at this speed.
+    pub fulfillable: bool,
+    pub earliest_arrival: Option<String>,
+    pub latest_arrival: Option<String>,
+    /// The sum of Amazon's estimated fees; null when it quotes none.
+    pub total_fee: Option<FeeView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeeView {
+    /// A decimal string.
+    #[schema(example = "5.99")]
+    pub amount: String,
+    pub currency: String,
+}
+
+impl From<&[PreviewOption]> for ShippingPreviewView {
+    fn from(options: &[PreviewOption]) -> Self {
+        ShippingPreviewView {
+            options: options
+                .iter()
+                .map(|o| ShippingOptionView {
+                    shipping_speed: o.shipping_speed,
+                    fulfillable: o.fulfillable,
+                    earliest_arrival: o.earliest_arrival.as_ref().map(timestamp),
+                    latest_arrival: o.latest_arrival.as_ref().map(timestamp),
+                    total_fee: o.total_fee.as_ref().map(|fee| FeeView {
+                        amount: money_string(fee.amount),
+                        currency: fee.currency.to_string(),
+                    }),
+                })
+                .collect(),
         }
     }
 }

@@ -148,6 +148,10 @@ pub enum Conflict {
     /// The resource kept changing under a conditional update.
     #[error("the {0} kept changing; try again")]
     ConcurrentUpdate(Resource),
+    /// Amazon refused to cancel the MCF fulfilment order (typically: it is
+    /// already being picked or has shipped); the order is unchanged.
+    #[error("Amazon can no longer cancel this order: {reason}")]
+    NotCancellable { reason: String },
 }
 
 /// Well-formed requests refused as asked.
@@ -171,6 +175,17 @@ pub enum Refusal {
     /// Goods received for a listing deleted since the reorder was raised.
     #[error("the listing {0} no longer exists")]
     ListingGone(Sku),
+    /// In MCF mode Amazon ships every order, so it needs an address.
+    #[error("orders are shipped by Amazon: send a shipping_address")]
+    ShippingAddressRequired,
+    /// Work that only exists when Amazon fulfils orders (a shipping
+    /// preview) asked of a deployment that ships orders itself.
+    #[error("orders are not fulfilled by Amazon in this deployment")]
+    McfNotEnabled,
+    /// Amazon refused the request as sent (e.g. an address it cannot ship
+    /// to), with its own words.
+    #[error("Amazon refused the request: {message}")]
+    AmazonRefused { message: String },
 }
 
 fn skus(skus: &[Sku]) -> String {

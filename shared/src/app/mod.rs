@@ -21,7 +21,10 @@ pub use error::{AppError, Conflict, Forbidden, Refusal, Resource, StockLimit, Un
 pub use listings::{
     ListingInput, adjust_stock, delete_listing, get_listing, list_listings, put_listing,
 };
-pub use orders::{OrderRequest, Placed, cancel_order, get_order_for, list_orders_for, place_order};
+pub use orders::{
+    OrderRequest, Placed, cancel_order, get_order_for, list_orders_for, place_order,
+    preview_shipping,
+};
 
 use crate::auth::{TokenError, TokenKeys};
 use crate::config::Settings;

@@ -3,7 +3,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::money::decimal_string;
-use super::{Currency, CustomerId, EventStamp, LineQuantity, OrderId, Price, Sku};
+use super::{
+    Currency, CustomerId, EventStamp, LineQuantity, OrderId, Price, ShippingAddress,
+    ShippingSpeed, Sku,
+};
 
 /// Where an order is in its life. Status only moves forward:
 /// `PENDING -> PROCESSING -> COMPLETED`, or to `CANCELLED` / `FAILED` from
@@ -110,6 +113,21 @@ pub struct Order {
     pub completed_at: Option<DateTime<Utc>>,
     /// Multi-Channel Fulfillment progress, when fulfilled by Amazon.
     pub fulfillment: Option<Fulfillment>,
+    /// Where the order ships; required in MCF mode. Orders stored before
+    /// shipping details existed read as `None`.
+    #[serde(default)]
+    pub shipping_address: Option<ShippingAddress>,
+    /// How fast it ships; set with the address.
+    #[serde(default)]
+    pub shipping_speed: Option<ShippingSpeed>,
+    /// When Amazon was known to hold the MCF fulfilment order (created, or
+    /// found on a retry). Redeliveries see it and do not call Amazon again.
+    #[serde(default)]
+    pub fulfillment_submitted_at: Option<DateTime<Utc>>,
+    /// Why the order FAILED, when something outside said so (Amazon's
+    /// refusal of the fulfilment order).
+    #[serde(default)]
+    pub failure_reason: Option<String>,
     /// Optimistic-concurrency version: 1 at creation, +1 per update.
     pub version: u64,
 }
@@ -135,8 +153,23 @@ impl Order {
             processing_started_at: None,
             completed_at: None,
             fulfillment: None,
+            shipping_address: None,
+            shipping_speed: None,
+            fulfillment_submitted_at: None,
+            failure_reason: None,
             version: 1,
         }
+    }
+
+    /// The same order, shipping to `address` at `speed`.
+    pub fn with_shipping(
+        mut self,
+        address: Option<ShippingAddress>,
+        speed: Option<ShippingSpeed>,
+    ) -> Self {
+        self.shipping_address = address;
+        self.shipping_speed = speed;
+        self
     }
 
     /// Seconds from placement to completion, once completed.
@@ -151,16 +184,24 @@ impl Order {
         if !self.status.can_move_to(next) {
             return None;
         }
-        let mut order = self.clone();
+        let mut order = self.edited(at);
         order.status = next;
-        order.updated_at = at;
         match next {
             OrderStatus::Processing => order.processing_started_at = Some(at),
             OrderStatus::Completed => order.completed_at = Some(at),
             _ => {}
         }
-        order.version += 1;
         Some(order)
+    }
+
+    /// The next version of the order, changed at `at`, whatever its status;
+    /// the caller edits fields other than the status and stores it with a
+    /// version-checked update.
+    pub fn edited(&self, at: DateTime<Utc>) -> Order {
+        let mut order = self.clone();
+        order.updated_at = at;
+        order.version += 1;
+        order
     }
 }
 

@@ -216,6 +216,7 @@ fn conflict_code(conflict: &Conflict) -> (&'static str, Option<Value>) {
             Some(json!({ "available": available })),
         ),
         Conflict::ConcurrentUpdate(_) => ("concurrent_update", None),
+        Conflict::NotCancellable { .. } => ("not_cancellable", None),
     }
 }
 
@@ -230,5 +231,11 @@ fn refusal_code(refusal: &Refusal) -> (&'static str, Option<Value>) {
         // The listing a reorder restocks was deleted: the same code as an
         // order naming a SKU without a listing.
         Refusal::ListingGone(_) => ("unknown_sku", None),
+        Refusal::ShippingAddressRequired => (
+            "shipping_address_required",
+            Some(json!({ "field": "shipping_address" })),
+        ),
+        Refusal::McfNotEnabled => ("mcf_not_enabled", None),
+        Refusal::AmazonRefused { .. } => ("amazon_refused", None),
     }
 }

@@ -25,6 +25,7 @@ pub enum RouteId {
     DeleteListing,
     AdjustStock,
     PlaceOrder,
+    PreviewOrder,
     ListOrders,
     GetOrder,
     CancelOrder,
@@ -72,6 +73,8 @@ pub const ROUTES: &[Route] = &[
     route(DeleteListing, Method::DELETE, "/listings/{sku}", Listings),
     route(AdjustStock, Method::POST, "/listings/{sku}/stock", Listings),
     route(PlaceOrder, Method::POST, "/orders", Orders),
+    // Before `/orders/{id}`, whose segment would otherwise take "preview".
+    route(PreviewOrder, Method::POST, "/orders/preview", Orders),
     route(ListOrders, Method::GET, "/orders", Orders),
     route(GetOrder, Method::GET, "/orders/{id}", Orders),
     route(CancelOrder, Method::POST, "/orders/{id}/cancel", Orders),

@@ -1,11 +1,15 @@
 //! Placing, reading and cancelling orders; [`transitions`] moves them
-//! between statuses.
+//! between statuses, [`processing`] takes a placed order forward,
+//! [`fulfillment`] hands orders to Amazon MCF (submission, cancellation,
+//! shipping previews) in MCF mode, [`recovery`] re-publishes stranded ones.
 
 mod transitions;
 
+pub mod fulfillment;
 mod processing;
 mod recovery;
 
+pub use fulfillment::preview_shipping;
 pub use processing::process_order;
 pub use recovery::{Recovered, recover_stale_orders};
 
@@ -16,8 +20,10 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::auth::Principal;
+use crate::config::FulfillmentMode;
 use crate::domain::{
-    IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus, Sku,
+    IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus,
+    ShippingAddress, ShippingSpeed, Sku,
 };
 use crate::messages::OrderPlaced;
 use crate::ports::{
@@ -27,10 +33,13 @@ use crate::ports::{
 pub(crate) use transitions::effects_of;
 pub use transitions::transition_order;
 
-/// A parsed `POST /orders` body: 1 to 100 lines, each SKU once.
+/// A parsed `POST /orders` body: 1 to 100 lines, each SKU once, and where
+/// and how fast to ship them (required in MCF mode).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRequest {
     lines: Vec<(Sku, LineQuantity)>,
+    shipping_address: Option<ShippingAddress>,
+    shipping_speed: Option<ShippingSpeed>,
 }
 
 impl OrderRequest {
@@ -58,11 +67,31 @@ impl OrderRequest {
                 ));
             }
         }
-        Ok(Self { lines })
+        Ok(Self {
+            lines,
+            shipping_address: None,
+            shipping_speed: None,
+        })
+    }
+
+    /// The same request, shipping to `address` at `speed` (the
+    /// deployment's default speed when `None`).
+    pub fn with_shipping(
+        mut self,
+        address: Option<ShippingAddress>,
+        speed: Option<ShippingSpeed>,
+    ) -> Self {
+        self.shipping_address = address;
+        self.shipping_speed = speed;
+        self
     }
 
     pub fn lines(&self) -> &[(Sku, LineQuantity)] {
         &self.lines
+    }
+
+    pub fn shipping_address(&self) -> Option<&ShippingAddress> {
+        self.shipping_address.as_ref()
     }
 
     /// SHA-256 (hex) of the canonical request, to tell a retry from a key
@@ -71,14 +100,22 @@ impl OrderRequest {
     /// The canonical form is the lines in request order as
     /// `[["SKU",quantity],...]`. Stored records hold this hash, so the bytes
     /// must not change; a SKU never holds `"`, `\` or anything but visible
-    /// ASCII, so it needs no escaping.
+    /// ASCII, so it needs no escaping. A request with shipping details
+    /// appends them (address fields as JSON, then the speed), so that a key
+    /// reused for another destination is refused, while requests without
+    /// them keep the hash they always had.
     fn fingerprint(&self) -> String {
         let lines: Vec<String> = self
             .lines
             .iter()
             .map(|(sku, q)| format!("[\"{}\",{}]", sku.as_str(), q.get()))
             .collect();
-        let canonical = format!("[{}]", lines.join(","));
+        let mut canonical = format!("[{}]", lines.join(","));
+        if self.shipping_address.is_some() || self.shipping_speed.is_some() {
+            let address = serde_json::to_string(&self.shipping_address).unwrap_or_default();
+            let speed = self.shipping_speed.map_or("", ShippingSpeed::as_str);
+            canonical.push_str(&format!("|{address}|{speed}"));
+        }
         let digest = Sha256::digest(canonical.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -113,6 +150,12 @@ pub async fn place_order(
 ) -> Result<Placed, AppError> {
     let now = app.clock.now();
     let fingerprint = request.fingerprint();
+    let mcf = app.settings.fulfillment_mode == FulfillmentMode::Mcf;
+    if mcf && request.shipping_address.is_none() {
+        // Before the idempotency look-up too: such a request can never have
+        // placed an order in this mode, and nothing is reserved.
+        return Err(Refusal::ShippingAddressRequired.into());
+    }
     if let Some(key) = &key
         && let Some(record) = app
             .store
@@ -161,13 +204,22 @@ pub async fn place_order(
             unit_price: listing.price,
         });
     }
+    // The speed is stored with the address (the default filled in), so an
+    // order always ships at the speed it was placed with.
+    let speed = request.shipping_speed.or_else(|| {
+        request
+            .shipping_address
+            .as_ref()
+            .map(|_| fulfillment::default_shipping_speed(app))
+    });
     let order = Order::new(
         OrderId::generate(),
         customer.customer_id,
         items,
         app.settings.currency,
         now,
-    );
+    )
+    .with_shipping(request.shipping_address.clone(), speed);
     let record = key.map(|key| IdempotencyRecord {
         customer_id: customer.customer_id,
         key,
@@ -236,14 +288,23 @@ pub async fn list_orders_for(
 
 /// Cancels an order the principal may see, releasing its stock once.
 /// Allowed while PENDING or PROCESSING; otherwise
-/// [`Conflict::OrderNotCancellable`].
+/// [`Conflict::OrderNotCancellable`]. In MCF mode a PROCESSING order is
+/// cancelled through Amazon first ([`fulfillment`]'s module doc says how
+/// this stays safe against a concurrent submission): Amazon's refusal is
+/// [`Conflict::NotCancellable`] and changes nothing.
 pub async fn cancel_order(
     app: &App,
     principal: &Principal,
     order_id: &str,
 ) -> Result<Order, AppError> {
     let order = get_order_for(app, principal, order_id).await?;
-    match transition_order(app, order.order_id, OrderStatus::Cancelled).await? {
+    let mcf = app.settings.fulfillment_mode == FulfillmentMode::Mcf;
+    let cancelled = if mcf {
+        fulfillment::cancel_mcf(app, &order).await?
+    } else {
+        transition_order(app, order.order_id, OrderStatus::Cancelled).await?
+    };
+    match cancelled {
         Some(cancelled) => {
             tracing::info!(order_id = %cancelled.order_id, "order cancelled");
             Ok(cancelled)

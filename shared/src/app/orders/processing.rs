@@ -1,6 +1,9 @@
 //! Processing a placed order: PENDING -> PROCESSING (recording the day's
-//! sales, once) -> COMPLETED when self-fulfilled. In MCF mode the order
-//! stays PROCESSING until FULFILLMENT_ORDER_STATUS notifications move it on
+//! sales, once) -> COMPLETED when self-fulfilled. In MCF mode the
+//! PROCESSING order is handed to Amazon (`super::fulfillment::submit`:
+//! idempotent, FAILED on a permanent refusal, a transient error for SQS to
+//! redeliver on throttling or an outage) and stays PROCESSING until
+//! FULFILLMENT_ORDER_STATUS notifications move it on
 //! (`crate::app::notifications`). Listings the order took to their reorder
 //! point get a reorder at once.
 //!
@@ -33,6 +36,12 @@ pub async fn process_order(app: &App, order_id: OrderId) -> Result<Option<Order>
     }
     if current.status != OrderStatus::Processing {
         return Ok(Some(current));
+    }
+    if app.settings.fulfillment_mode == FulfillmentMode::Mcf {
+        current = super::fulfillment::submit(app, current).await?;
+        if current.status != OrderStatus::Processing {
+            return Ok(Some(current));
+        }
     }
     if let Some(next) = completion(app.settings.fulfillment_mode, &current)
         && let Some(done) = transition_order(app, order_id, next).await?

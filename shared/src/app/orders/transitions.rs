@@ -9,7 +9,7 @@ use crate::ports::{OrderEffects, OrderUpdate, UpdateError};
 
 /// How many times a conditional update is recomputed after a concurrent
 /// change before giving up.
-const MAX_UPDATE_ATTEMPTS: usize = 8;
+pub(super) const MAX_UPDATE_ATTEMPTS: usize = 8;
 
 /// Moves an order to `next` (CANCELLED or FAILED release its stock; to
 /// PROCESSING records the day's sales), recomputing from a fresh read when
@@ -21,14 +21,31 @@ pub async fn transition_order(
     order_id: OrderId,
     next: OrderStatus,
 ) -> Result<Option<Order>, AppError> {
+    transition_order_with(app, order_id, None, next, |_| {}).await
+}
+
+/// [`transition_order`], moving the order only while it is in `from` (when
+/// given), with `edit` applied to the moved order before it is stored (e.g.
+/// the reason an order FAILED), in the same conditional update.
+pub(super) async fn transition_order_with(
+    app: &App,
+    order_id: OrderId,
+    from: Option<OrderStatus>,
+    next: OrderStatus,
+    edit: impl Fn(&mut Order),
+) -> Result<Option<Order>, AppError> {
     for _ in 0..MAX_UPDATE_ATTEMPTS {
         let Some(current) = app.store.get_order(order_id).await? else {
             return Err(AppError::NotFound(Resource::Order));
         };
+        if from.is_some_and(|from| current.status != from) {
+            return Ok(None);
+        }
         let now = app.clock.now();
-        let Some(updated) = current.transitioned(next, now) else {
+        let Some(mut updated) = current.transitioned(next, now) else {
             return Ok(None);
         };
+        edit(&mut updated);
         let effects = effects_of(app, &current, next, now).await?;
         let update = OrderUpdate {
             previous: current,

@@ -23,7 +23,7 @@ use crate::http::response;
     paths(
         auth::register, auth::token,
         listings::list, listings::get, listings::put, listings::delete, listings::adjust_stock,
-        orders::place, orders::list, orders::get, orders::cancel,
+        orders::place, orders::list, orders::get, orders::cancel, orders::preview,
         suppliers::list_suppliers, suppliers::get_supplier, suppliers::put_supplier,
         reorders::list_reorders, reorders::approve, reorders::reject, reorders::receive,
         metrics::metrics, metrics::order_metrics, analytics::analytics, forecasts::forecast,

@@ -37,6 +37,7 @@ pub(super) async fn dispatch(
         DeleteListing => listings::delete(app, req).await,
         AdjustStock => listings::adjust_stock(app, req).await,
         PlaceOrder => orders::place(app, req).await,
+        PreviewOrder => orders::preview(app, req).await,
         ListOrders => orders::list(app, req).await,
         GetOrder => orders::get(app, req).await,
         CancelOrder => orders::cancel(app, req).await,

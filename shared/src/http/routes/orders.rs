@@ -1,4 +1,8 @@
-//! `/orders*`: placing, reading and cancelling orders.
+//! `/orders*`: placing, reading and cancelling orders, and previewing how
+//! Amazon would ship them (MCF mode). Shipping details are parsed here into
+//! domain values: a missing or malformed address field, or an unknown
+//! speed, is a 400 naming the field (`shipping_address.postal_code`,
+//! `shipping_speed`).
 
 use http::{Response, StatusCode};
 use lambda_http::Body;
@@ -6,10 +10,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::app::{self, App, OrderRequest, Placed};
-use crate::domain::{IdempotencyKey, LineQuantity, OrderStatus, Sku};
+use crate::domain::{
+    AddressFields, IdempotencyKey, LineQuantity, OrderStatus, ShippingAddress, ShippingSpeed, Sku,
+};
 use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
-use crate::views::{OrderView, PageView};
+use crate::views::{OrderView, PageView, ShippingPreviewView};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrderLineBody {
@@ -20,10 +26,78 @@ pub struct OrderLineBody {
     pub quantity: LineQuantity,
 }
 
+/// A destination address. `name`, `address_line1`, `postal_code` and
+/// `country_code` are required and must not be blank; every field is
+/// trimmed and may hold no control characters.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShippingAddressBody {
+    #[schema(value_type = String, min_length = 1, max_length = 100, example = "Ada Lovelace")]
+    pub name: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 180, example = "1 Analytical Way")]
+    pub address_line1: Option<String>,
+    #[schema(max_length = 180)]
+    pub address_line2: Option<String>,
+    #[schema(max_length = 100, example = "Seattle")]
+    pub city: Option<String>,
+    #[schema(max_length = 100, example = "WA")]
+    pub state_or_region: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 20, example = "98101")]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2, in capitals.
+    #[schema(value_type = String, pattern = "^[A-Z]{2}$", example = "US")]
+    pub country_code: Option<String>,
+    /// Digits, spaces and `+ - ( ) .`.
+    #[schema(max_length = 20, pattern = "^[0-9+\\-() .]*$", example = "+1 206 555 0100")]
+    pub phone: Option<String>,
+}
+
+impl ShippingAddressBody {
+    /// The domain address, or a 400 naming the first bad field.
+    fn parse(&self) -> Result<ShippingAddress, ApiError> {
+        ShippingAddress::parse(AddressFields {
+            name: self.name.as_deref(),
+            address_line1: self.address_line1.as_deref(),
+            address_line2: self.address_line2.as_deref(),
+            city: self.city.as_deref(),
+            state_or_region: self.state_or_region.as_deref(),
+            postal_code: self.postal_code.as_deref(),
+            country_code: self.country_code.as_deref(),
+            phone: self.phone.as_deref(),
+        })
+        .map_err(|e| {
+            // The domain names the field first: `shipping_address.<field> <reason>`.
+            let message = e.message();
+            let (field, reason) = message.split_once(' ').unwrap_or(("shipping_address", message));
+            field_error(field, reason)
+        })
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlaceOrderBody {
     /// 1 to 100 lines, each SKU once.
     pub items: Vec<OrderLineBody>,
+    /// Where to ship. Required when orders are fulfilled by Amazon (MCF);
+    /// without it such a deployment answers 422 `shipping_address_required`.
+    pub shipping_address: Option<ShippingAddressBody>,
+    /// Defaults to the deployment's MCF shipping speed (`Standard`).
+    #[schema(value_type = Option<ShippingSpeed>)]
+    pub shipping_speed: Option<ShippingSpeed>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PreviewOrderBody {
+    /// 1 to 100 lines, each SKU once.
+    pub items: Vec<OrderLineBody>,
+    #[schema(value_type = ShippingAddressBody)]
+    pub shipping_address: Option<ShippingAddressBody>,
+}
+
+/// The order lines of a body, checked as an order's are.
+fn order_request(items: Vec<OrderLineBody>) -> Result<OrderRequest, ApiError> {
+    Ok(OrderRequest::new(
+        items.into_iter().map(|l| (l.sku, l.quantity)).collect(),
+    )?)
 }
 
 #[utoipa::path(
@@ -38,7 +112,7 @@ pub struct PlaceOrderBody {
         (status = 403, description = "Not a customer account", body = ErrorBody),
         (status = 409, description = "`insufficient_stock` (details name each SKU); nothing reserved", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 422, description = "`unknown_sku`, `sku_unavailable`, or `idempotency_key_reused`", body = ErrorBody),
+        (status = 422, description = "`unknown_sku`, `sku_unavailable`, `idempotency_key_reused`, or `shipping_address_required` (MCF mode, no address; nothing reserved)", body = ErrorBody),
         (status = 503, description = "Backend outage; retry with the same Idempotency-Key", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -51,12 +125,12 @@ pub async fn place(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErr
         .transpose()
         .map_err(|e| field_error("Idempotency-Key", e.message()))?;
     let body: PlaceOrderBody = req.json()?;
-    let request = OrderRequest::new(
-        body.items
-            .into_iter()
-            .map(|l| (l.sku, l.quantity))
-            .collect(),
-    )?;
+    let address = body
+        .shipping_address
+        .as_ref()
+        .map(ShippingAddressBody::parse)
+        .transpose()?;
+    let request = order_request(body.items)?.with_shipping(address, body.shipping_speed);
     // A replay answers what the first call answered: the same status and
     // the order as it was placed, rendered the same way, so the body is the
     // same bytes. It is marked as a replay and carries no Location.
@@ -143,7 +217,8 @@ pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
         (status = 200, description = "Cancelled; reserved stock released", body = OrderView),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such order, or another customer's", body = ErrorBody),
-        (status = 409, description = "Already COMPLETED, CANCELLED or FAILED (`order_not_cancellable`)", body = ErrorBody),
+        (status = 409, description = "Already COMPLETED, CANCELLED or FAILED (`order_not_cancellable`), or, when fulfilled by Amazon, Amazon refused to cancel because it is already shipping (`not_cancellable`); nothing changed", body = ErrorBody),
+        (status = 503, description = "Amazon (MCF mode) or the store is unavailable; nothing changed, retry", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -151,4 +226,36 @@ pub async fn cancel(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiEr
     let principal = req.principal(app)?;
     let order = app::cancel_order(app, &principal, req.param("id")).await?;
     Ok(response::json(StatusCode::OK, &OrderView::from(&order)))
+}
+
+#[utoipa::path(
+    post, path = "/orders/preview", tag = "orders",
+    request_body = PreviewOrderBody,
+    responses(
+        (status = 200, description = "Amazon's shipping options (getFulfillmentPreview), one per speed", body = ShippingPreviewView),
+        (status = 400, description = "Invalid body (`malformed_json`, `validation_failed` naming the field)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "`mcf_not_enabled` (orders are not fulfilled by Amazon here), or `amazon_refused` (Amazon refused the request, e.g. the address)", body = ErrorBody),
+        (status = 503, description = "Amazon is unavailable or throttling; retry", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn preview(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.principal(app)?;
+    let body: PreviewOrderBody = req.json()?;
+    let address = body
+        .shipping_address
+        .as_ref()
+        .ok_or_else(|| field_error("shipping_address", "is required"))?
+        .parse()?;
+    let items = order_request(body.items)?
+        .lines()
+        .iter()
+        .map(|(sku, quantity)| (sku.clone(), quantity.get()))
+        .collect();
+    let options = app::preview_shipping(app, address, items).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &ShippingPreviewView::from(options.as_slice()),
+    ))
 }

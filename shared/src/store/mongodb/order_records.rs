@@ -3,14 +3,18 @@
 //! Orders carry two derived fields that exist only for queries: `day`
 //! (`YYYY-MM-DD` of `created_at`, the key of the daily-totals index) and
 //! `processing_ms` (set once completed, summed by the metrics pipeline in
-//! whole milliseconds so the sum is exact). The MCF `fulfillment` block is
-//! opaque to every query, so it is stored through serde as a sub-document.
+//! whole milliseconds so the sum is exact). The MCF `fulfillment` block and
+//! the shipping address are opaque to every query, so they are stored
+//! through serde as sub-documents. Fields added after the first release
+//! (shipping, submission, failure reason) are optional on read, so older
+//! documents still load.
 
 use mongodb::bson::{self, Bson, Document, doc};
 
 use super::codec::{self, Fields, int};
 use crate::domain::{
-    Currency, IdempotencyKey, LineQuantity, Order, OrderLine, OrderStatus, Price, Sku,
+    Currency, IdempotencyKey, LineQuantity, Order, OrderLine, OrderStatus, Price, ShippingSpeed,
+    Sku,
 };
 use crate::ports::{IdempotencyRecord, StoreError};
 
@@ -32,6 +36,14 @@ pub(super) fn order_doc(order: &Order) -> Result<Document, StoreError> {
         .map(bson::to_bson)
         .transpose()
         .map_err(|e| StoreError::Corrupt(format!("order {}: fulfillment: {e}", order.order_id)))?;
+    let shipping_address = order
+        .shipping_address
+        .as_ref()
+        .map(bson::to_bson)
+        .transpose()
+        .map_err(|e| {
+            StoreError::Corrupt(format!("order {}: shipping_address: {e}", order.order_id))
+        })?;
     let mut doc = doc! {
         "_id": codec::uuid(order.order_id.as_uuid()),
         "customer_id": codec::uuid(order.customer_id.as_uuid()),
@@ -44,6 +56,10 @@ pub(super) fn order_doc(order: &Order) -> Result<Document, StoreError> {
         "processing_started_at": order.processing_started_at.map(codec::time).transpose()?,
         "completed_at": order.completed_at.map(codec::time).transpose()?,
         "fulfillment": fulfillment,
+        "shipping_address": shipping_address,
+        "shipping_speed": order.shipping_speed.map(|s| s.as_str()),
+        "fulfillment_submitted_at": order.fulfillment_submitted_at.map(codec::time).transpose()?,
+        "failure_reason": order.failure_reason.as_deref(),
         "version": codec::counter(order.version)?,
         "day": codec::day_key(order.created_at.date_naive())?,
     };
@@ -76,6 +92,24 @@ pub(super) fn order_from(doc: &Document) -> Result<Order, StoreError> {
             Some(bson::from_bson(value.clone()).map_err(|e| f.corrupt("fulfillment", e))?)
         }
     };
+    let shipping_address = match f.optional("shipping_address") {
+        None => None,
+        Some(value) => {
+            Some(bson::from_bson(value.clone()).map_err(|e| f.corrupt("shipping_address", e))?)
+        }
+    };
+    let shipping_speed = match f.optional("shipping_speed") {
+        None => None,
+        Some(Bson::String(raw)) => {
+            Some(ShippingSpeed::parse(raw).map_err(|e| f.corrupt("shipping_speed", e))?)
+        }
+        Some(_) => return Err(f.corrupt("shipping_speed", "not a string")),
+    };
+    let failure_reason = match f.optional("failure_reason") {
+        None => None,
+        Some(Bson::String(reason)) => Some(reason.clone()),
+        Some(_) => return Err(f.corrupt("failure_reason", "not a string")),
+    };
     Ok(Order {
         order_id: f.uuid("_id")?.into(),
         customer_id: f.uuid("customer_id")?.into(),
@@ -92,6 +126,10 @@ pub(super) fn order_from(doc: &Document) -> Result<Order, StoreError> {
         processing_started_at: f.opt_time("processing_started_at")?,
         completed_at: f.opt_time("completed_at")?,
         fulfillment,
+        shipping_address,
+        shipping_speed,
+        fulfillment_submitted_at: f.opt_time("fulfillment_submitted_at")?,
+        failure_reason,
         version: f.u64("version")?,
     })
 }

@@ -94,6 +94,16 @@ pub async fn orders(env: &Env, alice: &str, admin: &str) -> (String, String) {
     );
     env.receive_all("ORDERS_QUEUE_URL").await; // the second order's OrderPlaced
 
+    // The functions run self-fulfilled here: a shipping preview is refused
+    // as such, not attempted (the MCF suite previews through Amazon's stub).
+    let req = env.req("orders-api/preview-order.json").token(alice);
+    let (status, body) = env.http("orders-api", "preview-order", req).await;
+    env.check(
+        status == 422 && body["error"]["code"] == "mcf_not_enabled",
+        "POST /orders/preview without MCF: 422 mcf_not_enabled",
+        (status, &body),
+    );
+
     let fixture = env.fixture("order-processor/order-placed.json");
     let answer = env
         .invoke("order-processor", &fixture, "fixture-unknown-order")
