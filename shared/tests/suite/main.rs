@@ -5,7 +5,7 @@
 //!   events from `events/`, endpoints of the local servers).
 //! - [`contract`]: the store contract, one registry of cases that every
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
-//! - Handler suites on the memory store: `http_*`, [`consumers`],
+//! - Handler suites on the memory store: `http_*`, [`consumers`], [`mcf_orders`],
 //!   [`reorders`], [`notification_order`], [`demand_forecast`].
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
@@ -35,6 +35,7 @@ mod http_hardening;
 mod http_listings;
 mod http_orders;
 mod layout;
+mod mcf_orders;
 mod notification_order;
 mod reorders;
 #[cfg(feature = "sqs")]
