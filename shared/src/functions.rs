@@ -42,6 +42,9 @@ pub struct Function {
     pub publishes: &'static [PublishQueue],
     /// Sends email (SES v2; needs `SENDER_EMAIL`).
     pub mails: bool,
+    /// Calls Amazon's SP-API in mcf mode (needs the `SPAPI_*`/`LWA_*`
+    /// settings there; see [`crate::config::AmazonConfig`]).
+    pub amazon: bool,
 }
 
 impl Function {
@@ -81,6 +84,7 @@ pub const AUTH_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Auth, RouteGroup::Docs]),
     publishes: &[],
     mails: false,
+    amazon: false,
 };
 
 pub const LISTINGS_API: Function = Function {
@@ -88,6 +92,7 @@ pub const LISTINGS_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Listings, RouteGroup::Docs]),
     publishes: &[],
     mails: false,
+    amazon: false,
 };
 
 /// Placing an order publishes OrderPlaced.
@@ -96,6 +101,7 @@ pub const ORDERS_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Orders, RouteGroup::Docs]),
     publishes: &[PublishQueue::Orders],
     mails: false,
+    amazon: true,
 };
 
 /// Approving a reorder publishes it for the mailer.
@@ -104,6 +110,7 @@ pub const ADMIN_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Admin, RouteGroup::Docs]),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: false,
 };
 
 /// Processing an order may raise reorders at once.
@@ -112,6 +119,7 @@ pub const ORDER_PROCESSOR: Function = Function {
     trigger: Trigger::Queues(&[QueueName::Orders]),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: true,
 };
 
 /// A quantity change may take a listing under its reorder point.
@@ -120,6 +128,7 @@ pub const LISTING_NOTIFICATIONS: Function = Function {
     trigger: Trigger::Queues(&[QueueName::ListingStatus, QueueName::ListingQuantity]),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: false,
 };
 
 pub const FULFILLMENT_NOTIFICATIONS: Function = Function {
@@ -127,6 +136,7 @@ pub const FULFILLMENT_NOTIFICATIONS: Function = Function {
     trigger: Trigger::Queues(&[QueueName::FulfillmentStatus]),
     publishes: &[],
     mails: false,
+    amazon: false,
 };
 
 pub const REORDER_MAILER: Function = Function {
@@ -134,6 +144,7 @@ pub const REORDER_MAILER: Function = Function {
     trigger: Trigger::Queues(&[QueueName::Reorders]),
     publishes: &[],
     mails: true,
+    amazon: false,
 };
 
 pub const STOCK_CHECK: Function = Function {
@@ -144,6 +155,7 @@ pub const STOCK_CHECK: Function = Function {
     }),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: false,
 };
 
 pub const ORDER_RECOVERY: Function = Function {
@@ -154,6 +166,7 @@ pub const ORDER_RECOVERY: Function = Function {
     }),
     publishes: &[PublishQueue::Orders],
     mails: false,
+    amazon: false,
 };
 
 pub const DEMAND_FORECAST: Function = Function {
@@ -164,6 +177,7 @@ pub const DEMAND_FORECAST: Function = Function {
     }),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: false,
 };
 
 /// Every function of the deployment.
@@ -221,6 +235,15 @@ mod tests {
                 route.path
             );
         }
+    }
+
+    #[test]
+    fn the_functions_that_call_amazon_are_named() {
+        let calling: Vec<&str> = ALL.iter().filter(|f| f.amazon).map(|f| f.name).collect();
+        for name in ["orders-api", "order-processor"] {
+            assert!(calling.contains(&name), "{calling:?}");
+        }
+        assert!(!calling.contains(&"auth-api"), "{calling:?}");
     }
 
     #[test]
