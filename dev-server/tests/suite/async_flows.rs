@@ -96,11 +96,28 @@ async fn a_placed_order_is_completed_and_counted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mcf_notifications_complete_orders_and_record_tracking() {
-    let server = Running::start_with(&[("FULFILLMENT_MODE", "mcf")]).await;
+    // An in-process Amazon that takes the order and ships nothing: the
+    // notifications below say what happened (the SP-API stand-in's own
+    // tests are in `backend::mcf`).
+    let server = Running::start_mcf_parked().await;
     let sku = unique_sku("MCF");
     server.put_listing(&sku, 10).await;
     let token = server.customer().await;
-    let id = place(&server, &token, &sku, 1).await;
+    let reply = server
+        .post_order(
+            &token,
+            &json!({ "items": [{ "sku": sku, "quantity": 1 }],
+                     "shipping_address": { "name": "Ada", "address_line1": "1 Way",
+                                           "postal_code": "98101", "country_code": "US" } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 201);
+    let id = reply.json::<Value>().await.unwrap()["order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     eventually(&server, &format!("/orders/{id}"), |o| {
         o["status"] == "PROCESSING"
     })

@@ -155,14 +155,20 @@ async fn twenty_concurrent_retries_of_one_key_create_one_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_cancels_release_stock_once() {
     // MCF mode: the order waits in PROCESSING for Amazon, so it stays
-    // cancellable however fast the processor is.
-    let server = Arc::new(Running::start_with(&[("FULFILLMENT_MODE", "mcf")]).await);
+    // cancellable however fast the processor is. Amazon is an in-process
+    // one that accepts every cancel (`common::amazon`).
+    let server = Arc::new(Running::start_mcf_parked().await);
     let sku = unique_sku("CXL");
     server.put_listing(&sku, 10).await;
     let token = server.customer().await;
     for _ in 0..5 {
         let placed: Value = server
-            .post_order(&token, &json!({ "items": [{ "sku": sku, "quantity": 4 }] }))
+            .post_order(
+                &token,
+                &json!({ "items": [{ "sku": sku, "quantity": 4 }],
+                         "shipping_address": { "name": "Ada", "address_line1": "1 Way",
+                                               "postal_code": "98101", "country_code": "US" } }),
+            )
             .send()
             .await
             .unwrap()

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::money::decimal_string;
 use super::{
-    Currency, CustomerId, EventStamp, LineQuantity, OrderId, Price, ShippingAddress,
-    ShippingSpeed, Sku,
+    Currency, CustomerId, EventStamp, LineQuantity, OrderId, Price, ShippingAddress, ShippingSpeed,
+    Sku,
 };
 
 /// Where an order is in its life. Status only moves forward:

@@ -19,7 +19,7 @@ use stockroom::app::App;
 use stockroom::app::notifications::apply_notification;
 use stockroom::config::FulfillmentMode;
 use stockroom::consumers::{notifications, order_processor};
-use stockroom::domain::{Currency, OrderId, OrderStatus, Role, ShippingSpeed};
+use stockroom::domain::{Currency, OrderId, Role, ShippingSpeed};
 use stockroom::ports::{
     Amazon, AmazonError, CancelOutcome, Fee, FulfillmentOrderRequest, FulfillmentOrderState,
     ListingPatch, PreviewOption, PreviewRequest, QueueName,
@@ -367,12 +367,22 @@ async fn bad_addresses_and_speeds_are_400_naming_the_field() {
     for (body, field) in [
         (place_body(address(), Some("Fast")), "shipping_speed"),
         (place_body(address(), Some("expedited")), "shipping_speed"),
-        (place_body(json!("1 Analytical Way"), None), "shipping_address"),
-        (place_body(json!({"name": 5}), None), "shipping_address.name"),
+        (
+            place_body(json!("1 Analytical Way"), None),
+            "shipping_address",
+        ),
+        (
+            place_body(json!({"name": 5}), None),
+            "shipping_address.name",
+        ),
     ] {
         let reply = w.place(&body).await;
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
-        assert_eq!(reply.body["error"]["details"]["field"], field, "{}", reply.body);
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.body
+        );
     }
     assert_eq!(w.stocks().await, (10, 5), "nothing reserved");
 }
@@ -402,7 +412,11 @@ async fn a_throttled_submission_is_retried_into_exactly_one_fulfilment_order() {
     w.amazon.with(|s| s.throttle_creates = 1);
     let id = w.placed().await;
     let placed = w.queue.take(QueueName::Orders);
-    assert_eq!(w.deliver_bodies(&placed).await, ["m0"], "429: the message failed");
+    assert_eq!(
+        w.deliver_bodies(&placed).await,
+        ["m0"],
+        "429: the message failed"
+    );
     let order = w.order(id).await;
     assert_eq!(order["status"], "PROCESSING");
     assert!(order["fulfillment_submitted_at"].is_null());
@@ -432,8 +446,15 @@ async fn a_throttled_submission_is_retried_into_exactly_one_fulfilment_order() {
 
     // A duplicate delivery and a recovery re-publish call Amazon no more.
     let calls = w.amazon.with(|s| s.create_calls);
-    assert!(w.deliver_bodies(&[placed_body(id), placed_body(id)]).await.is_empty());
-    assert_eq!(w.amazon.with(|s| (s.create_calls, s.orders.len())), (calls, 1));
+    assert!(
+        w.deliver_bodies(&[placed_body(id), placed_body(id)])
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        w.amazon.with(|s| (s.create_calls, s.orders.len())),
+        (calls, 1)
+    );
 
     // Amazon ships it.
     let n = notifications::parse(&fulfillment_status(id, "COMPLETE", 1)).unwrap();
@@ -539,7 +560,8 @@ async fn cancel_refused_by_amazon_is_409_and_changes_nothing() {
     let w = world().await;
     let id = w.placed().await;
     assert!(w.deliver().await.is_empty());
-    w.amazon.with(|s| s.orders.get_mut(&id).unwrap().1 = "PROCESSING".into());
+    w.amazon
+        .with(|s| s.orders.get_mut(&id).unwrap().1 = "PROCESSING".into());
     let before = w.order(id).await;
     let reply = w.cancel(id).await;
     assert_eq!(reply.status, 409, "{}", reply.body);
@@ -645,8 +667,16 @@ async fn preview_answers_amazons_options() {
     assert_eq!(options[0]["shipping_speed"], "Standard");
     assert_eq!(options[0]["fulfillable"], true);
     assert_eq!(options[2]["fulfillable"], false);
-    assert_eq!(options[0]["total_fee"], json!({"amount": "5.99", "currency": "USD"}));
-    assert!(options[1]["earliest_arrival"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        options[0]["total_fee"],
+        json!({"amount": "5.99", "currency": "USD"})
+    );
+    assert!(
+        options[1]["earliest_arrival"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
 
     let body = json!({"items": [{"sku": "MUG-BLUE", "quantity": 1}]}).to_string();
     let reply = call(&w.app, &with_body(event(PREVIEW, Some(&w.customer)), &body)).await;

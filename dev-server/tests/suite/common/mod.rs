@@ -2,6 +2,8 @@
 //! to it over real HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod amazon;
+
 use std::time::Duration;
 
 use serde_json::{Value, json};

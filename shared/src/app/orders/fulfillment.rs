@@ -72,20 +72,20 @@ const ITEM_ID_MAX: usize = 50;
 /// Amazon's `fulfillmentOrderStatus` of an order it will not ship.
 const AMAZON_CANCELLED: &str = "CANCELLED";
 
-/// The shipping speed of an order that does not name one.
-///
-/// MCF_SHIPPING_SPEED: this is where the deployment's configured default
-/// (`MCF_SHIPPING_SPEED`, default `Standard`) takes over once the settings
-/// carry it; until then it is Amazon's `Standard`.
-pub fn default_shipping_speed(_app: &App) -> ShippingSpeed {
-    ShippingSpeed::default()
+/// The shipping speed of an order that does not name one: the
+/// deployment's `MCF_SHIPPING_SPEED` (default `Standard`).
+pub fn default_shipping_speed(app: &App) -> ShippingSpeed {
+    app.settings.mcf_shipping_speed
 }
 
 /// The createFulfillmentOrder request for `order`, or `None` when it has no
 /// address to ship to. One item per line, `sellerFulfillmentOrderItemId`
 /// being the line's position and SKU (unique within the order because the
 /// position is).
-pub fn fulfillment_request(order: &Order, default_speed: ShippingSpeed) -> Option<FulfillmentOrderRequest> {
+pub fn fulfillment_request(
+    order: &Order,
+    default_speed: ShippingSpeed,
+) -> Option<FulfillmentOrderRequest> {
     let address = order.shipping_address.clone()?;
     let items = order
         .items
@@ -207,7 +207,11 @@ async fn record_submission(app: &App, order_id: OrderId) -> Result<Order, AppErr
         let now = app.clock.now();
         let mut next = order.edited(now);
         next.fulfillment_submitted_at = Some(now);
-        match app.store.update_order(&plain_update(order, next.clone())).await {
+        match app
+            .store
+            .update_order(&plain_update(order, next.clone()))
+            .await
+        {
             Ok(()) => return Ok(next),
             Err(UpdateError::Conflict) => continue,
             Err(UpdateError::NotFound) => return Err(AppError::NotFound(Resource::Order)),
@@ -237,10 +241,7 @@ async fn current(app: &App, order_id: OrderId) -> Result<Order, AppError> {
 /// PROCESSING by the time it was to be marked, [`Conflict::NotCancellable`]
 /// when Amazon refuses, a transient error (503) when Amazon cannot be
 /// reached.
-async fn cancel_at_amazon(
-    app: &App,
-    order: &Order,
-) -> Result<Option<Order>, AppError> {
+async fn cancel_at_amazon(app: &App, order: &Order) -> Result<Option<Order>, AppError> {
     let held = if order.fulfillment_submitted_at.is_some() || order.fulfillment.is_some() {
         AtAmazon::Held
     } else {

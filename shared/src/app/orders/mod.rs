@@ -22,8 +22,8 @@ use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::auth::Principal;
 use crate::config::FulfillmentMode;
 use crate::domain::{
-    IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus,
-    ShippingAddress, ShippingSpeed, Sku,
+    IdempotencyKey, LineQuantity, Listing, Order, OrderId, OrderLine, OrderStatus, ShippingAddress,
+    ShippingSpeed, Sku,
 };
 use crate::messages::OrderPlaced;
 use crate::ports::{

@@ -47,7 +47,11 @@ pub struct ShippingAddressBody {
     #[schema(value_type = String, pattern = "^[A-Z]{2}$", example = "US")]
     pub country_code: Option<String>,
     /// Digits, spaces and `+ - ( ) .`.
-    #[schema(max_length = 20, pattern = "^[0-9+\\-() .]*$", example = "+1 206 555 0100")]
+    #[schema(
+        max_length = 20,
+        pattern = "^[0-9+\\-() .]*$",
+        example = "+1 206 555 0100"
+    )]
     pub phone: Option<String>,
 }
 
@@ -67,7 +71,9 @@ impl ShippingAddressBody {
         .map_err(|e| {
             // The domain names the field first: `shipping_address.<field> <reason>`.
             let message = e.message();
-            let (field, reason) = message.split_once(' ').unwrap_or(("shipping_address", message));
+            let (field, reason) = message
+                .split_once(' ')
+                .unwrap_or(("shipping_address", message));
             field_error(field, reason)
         })
     }
