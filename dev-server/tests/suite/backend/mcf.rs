@@ -406,11 +406,11 @@ async fn preview_and_amazon_garbage() {
     // Amazon answering garbage: a 503 for the synchronous call, never a
     // 500.
     let path = format!("{ORDERS}/preview");
-    mcf.fault(json!({"path": path, "body_contains": sku, "kind": "garbage", "count": 8}))
+    let garbage =
+        json!({"items": [{"sku": garbled, "quantity": 1}], "shipping_address": address()});
+    mcf.fault(json!({"path": path, "body_contains": garbled, "kind": "garbage", "count": 8}))
         .await;
-    let (status, body) = mcf
-        .post(&token, "/orders/preview", Some(preview.clone()))
-        .await;
+    let (status, body) = mcf.post(&token, "/orders/preview", Some(garbage)).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "service_unavailable");
 

@@ -151,6 +151,45 @@ pub(crate) fn random_stats_shard() -> u8 {
 mod tests {
     use super::*;
 
+    fn order() -> Order {
+        use crate::domain::{Currency, CustomerId, LineQuantity, OrderId, OrderLine, Price};
+        let line = OrderLine {
+            sku: Sku::parse("A").unwrap(),
+            quantity: LineQuantity::new(1).unwrap(),
+            unit_price: Price::parse("1.00").unwrap(),
+        };
+        Order::new(
+            OrderId::generate(),
+            CustomerId::generate(),
+            vec![line],
+            Currency::USD,
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn shipping_details_round_trip_and_old_items_still_read() {
+        use crate::domain::{AddressFields, ShippingAddress, ShippingSpeed};
+        let address = ShippingAddress::parse(AddressFields {
+            name: Some("Ada"),
+            address_line1: Some("1 Way"),
+            postal_code: Some("98101"),
+            country_code: Some("US"),
+            phone: Some("+1 206 555 0100"),
+            ..AddressFields::default()
+        })
+        .unwrap();
+        let mut shipped = order().with_shipping(Some(address), Some(ShippingSpeed::Expedited));
+        shipped.fulfillment_submitted_at = Some(chrono::Utc::now());
+        assert_eq!(read_order(&order_item(&shipped).unwrap()).unwrap(), shipped);
+
+        let plain = order();
+        let mut old = order_item(&plain).unwrap();
+        assert!(!old.contains_key("shipping_address"), "absent, not null");
+        old.remove("shipping_speed");
+        assert_eq!(read_order(&old).unwrap(), plain);
+    }
+
     #[test]
     fn duplicate_lines_are_merged_in_order() {
         let a = Sku::parse("A").unwrap();

@@ -242,6 +242,39 @@ mod tests {
     }
 
     #[test]
+    fn shipping_details_round_trip_and_old_documents_still_read() {
+        let address = crate::domain::ShippingAddress::parse(crate::domain::AddressFields {
+            name: Some("Ada"),
+            address_line1: Some("1 Way"),
+            city: Some("Seattle"),
+            postal_code: Some("98101"),
+            country_code: Some("US"),
+            ..Default::default()
+        })
+        .unwrap();
+        let mut shipped = order().with_shipping(Some(address), Some(ShippingSpeed::Priority));
+        shipped.fulfillment_submitted_at = Some(Utc::now());
+        shipped.failure_reason = Some("InvalidInput: no".into());
+        let doc = order_doc(&shipped).unwrap();
+        assert_eq!(doc.get_str("shipping_speed").unwrap(), "Priority");
+        assert_eq!(order_from(&doc).unwrap(), shipped);
+
+        let plain = order();
+        let mut old = order_doc(&plain).unwrap();
+        for field in [
+            "shipping_address",
+            "shipping_speed",
+            "fulfillment_submitted_at",
+            "failure_reason",
+        ] {
+            old.remove(field);
+        }
+        assert_eq!(order_from(&old).unwrap(), plain);
+        old.insert("shipping_speed", "Teleport");
+        assert!(matches!(order_from(&old), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
     fn idempotency_round_trip() {
         let placed = order();
         let record = IdempotencyRecord {

@@ -51,6 +51,7 @@ macro_rules! contract_cases {
                 idempotency_key_expires,
                 update_order_is_conditional_on_version,
                 update_order_applies_effects_atomically,
+                shipping_details_are_kept_through_updates,
                 orders_are_listed_newest_first_per_customer,
                 stale_pending_orders_are_found,
                 metrics_and_daily_totals_count_orders,

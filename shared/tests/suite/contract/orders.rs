@@ -192,6 +192,67 @@ pub async fn update_order_is_conditional_on_version(store: Arc<dyn Store>) {
     ));
 }
 
+/// An order's shipping address and speed, the MCF submission time and a
+/// failure reason are stored with it and kept by conditional updates.
+pub async fn shipping_details_are_kept_through_updates(store: Arc<dyn Store>) {
+    use stockroom::domain::{AddressFields, ShippingAddress, ShippingSpeed};
+    let name = unique("SHIP-");
+    listing(store.as_ref(), &name, 10).await;
+    let address = ShippingAddress::parse(AddressFields {
+        name: Some("Ada Lovelace"),
+        address_line1: Some("1 Analytical Way"),
+        address_line2: Some("Floor 2"),
+        city: Some("Seattle"),
+        state_or_region: Some("WA"),
+        postal_code: Some("98101"),
+        country_code: Some("US"),
+        phone: Some("+1 206 555 0100"),
+    })
+    .unwrap();
+    let placed = order(CustomerId::generate(), &[(&name, 2)])
+        .with_shipping(Some(address), Some(ShippingSpeed::Expedited));
+    store.place_order(&placed, None).await.unwrap();
+    assert_eq!(
+        store.get_order(placed.order_id).await.unwrap().unwrap(),
+        placed
+    );
+
+    let processing = placed
+        .transitioned(OrderStatus::Processing, placed.created_at)
+        .unwrap();
+    let mut submitted = processing.edited(placed.created_at + Duration::seconds(1));
+    submitted.fulfillment_submitted_at = Some(submitted.updated_at);
+    for (previous, next) in [(&placed, &processing), (&processing, &submitted)] {
+        let update = OrderUpdate {
+            previous: previous.clone(),
+            next: next.clone(),
+            effects: OrderEffects::default(),
+        };
+        store.update_order(&update).await.unwrap();
+    }
+    let mut failed = submitted
+        .transitioned(OrderStatus::Failed, submitted.updated_at)
+        .unwrap();
+    failed.failure_reason = Some("InvalidInput: cannot ship there".into());
+    let update = OrderUpdate {
+        previous: submitted.clone(),
+        next: failed.clone(),
+        effects: OrderEffects {
+            release: vec![(sku(&name), 2)],
+            record_sales_on: None,
+        },
+    };
+    store.update_order(&update).await.unwrap();
+    let stored = store.get_order(placed.order_id).await.unwrap().unwrap();
+    assert_eq!(stored, failed);
+    assert_eq!(stored.shipping_speed, Some(ShippingSpeed::Expedited));
+    assert_eq!(
+        stored.shipping_address.unwrap().address_line2(),
+        Some("Floor 2")
+    );
+    assert_eq!(stock_of(store.as_ref(), &name).await, 10);
+}
+
 pub async fn update_order_applies_effects_atomically(store: Arc<dyn Store>) {
     let (a, b) = (unique("EFF-a"), unique("EFF-b"));
     listing(store.as_ref(), &a, 10).await;
