@@ -32,6 +32,19 @@ export async function shop(section) {
   const grid = h('div', { class: 'products' });
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
   const place = h('button', { type: 'submit' }, 'Place order');
+  // Where to ship: required when Amazon fulfils orders (MCF), sent when
+  // filled in. Each field's name is the API's.
+  const ship = {
+    name: input({ name: 'name', autocomplete: 'name', maxlength: 100 }),
+    address_line1: input({ name: 'address_line1', autocomplete: 'address-line1', maxlength: 180 }),
+    city: input({ name: 'city', autocomplete: 'address-level2', maxlength: 100 }),
+    postal_code: input({ name: 'postal_code', autocomplete: 'postal-code', maxlength: 20 }),
+    country_code: input({ name: 'country_code', autocomplete: 'country', maxlength: 2 }),
+  };
+  const shipTo = h('fieldset', { class: 'ship-to' }, h('legend', null, 'Ship to'),
+    field('Recipient', ship.name), field('Address line', ship.address_line1), field('City', ship.city),
+    field('Postal code', ship.postal_code), field('Country code', ship.country_code, 'Two capital letters, such as US'));
+  for (const el of Object.values(ship)) el.addEventListener('input', () => { key = null; });
   const order = h('form', { class: 'order-bar', 'aria-label': 'Your order' }, summary, place);
   const prices = new Map();
 
@@ -82,7 +95,10 @@ export async function shop(section) {
     key = key || idempotencyKey();
     place.disabled = true;
     try {
-      const placed = await api('POST', '/orders', { body: { items }, headers: { 'idempotency-key': key } });
+      const address = Object.fromEntries(Object.entries(ship)
+        .map(([name, el]) => [name, el.value.trim()]).filter(([, value]) => value));
+      const body = Object.keys(address).length ? { items, shipping_address: address } : { items };
+      const placed = await api('POST', '/orders', { body, headers: { 'idempotency-key': key } });
       cart.clear();
       updateSummary();
       note.ok(`Order ${shortId(placed.order_id)} placed: ${lines(placed)}, ${formatMoney(placed.total_amount, placed.currency)}. Follow it in My orders.`);
@@ -98,7 +114,7 @@ export async function shop(section) {
     page.first();
   });
   updateSummary();
-  section.append(filters, note.el, grid, page.el, order);
+  section.append(filters, note.el, grid, page.el, shipTo, order);
   await page.first();
 }
 

@@ -39,11 +39,12 @@ const CUSTOMER_PAGES: &[(&str, &str)] = &[("shop", "Shop"), ("my-orders", "My or
 const XSS_TITLE: &str = "<img src=x onerror=alert(1)>";
 
 async fn start_server() -> Running {
-    // MCF mode: orders wait in PROCESSING for Amazon, so they can be
-    // cancelled from the console at leisure.
+    // MCF mode: orders wait in PROCESSING for Amazon (an in-process one
+    // that ships nothing), so they can be cancelled from the console at
+    // leisure; the shop sends a shipping address.
     let dev = common::dev_config(&[("FULFILLMENT_MODE", "mcf")]);
     ensure_store_ready(&dev.config).await.unwrap();
-    let app = build_local_app(&dev.config).await.unwrap();
+    let app = common::amazon::parked(build_local_app(&dev.config).await.unwrap());
     seed::catalogue(&app).await.unwrap();
     let server = Running::start_app(app, dev).await;
     // More listings than one page holds, to page through.
@@ -266,6 +267,15 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
         names.push(w.b.text(a).await);
     }
     assert_eq!(names, ["Shop", "My orders"]);
+    for (label, value) in [
+        ("Recipient", "Sam Shopper"),
+        ("Address line", "1 Market Street"),
+        ("City", "Seattle"),
+        ("Postal code", "98101"),
+        ("Country code", "US"),
+    ] {
+        w.fill(label, value).await;
+    }
     w.fill("Search", "Red enamel").await;
     w.press("Search").await;
     w.fill("Quantity of Red enamel mug", "99").await;
