@@ -708,3 +708,45 @@ async fn preview_answers_amazons_options() {
     assert_eq!(reply.status, 422);
     assert_eq!(error_code(&reply), "mcf_not_enabled");
 }
+
+#[test]
+fn the_openapi_document_covers_shipping_details() {
+    let doc: Value = serde_json::from_str(stockroom::http::routes::docs::document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let address = &schemas["ShippingAddressBody"];
+    let required: Vec<&str> = address["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for field in ["name", "address_line1", "postal_code", "country_code"] {
+        assert!(required.contains(&field), "{field} required: {address}");
+    }
+    assert_eq!(
+        address["properties"]["country_code"]["pattern"],
+        "^[A-Z]{2}$"
+    );
+    assert_eq!(address["properties"]["name"]["maxLength"], 100);
+    let speeds = &schemas["ShippingSpeed"]["enum"];
+    assert_eq!(speeds, &json!(["Standard", "Expedited", "Priority"]));
+    let place = &doc["paths"]["/orders"]["post"];
+    assert!(
+        place["responses"]["422"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("shipping_address_required")
+    );
+    let preview = &doc["paths"]["/orders/preview"]["post"]["responses"];
+    assert!(
+        preview["200"].is_object() && preview["503"].is_object(),
+        "{preview}"
+    );
+    let cancel = &doc["paths"]["/orders/{id}/cancel"]["post"]["responses"]["409"];
+    assert!(
+        cancel["description"]
+            .as_str()
+            .unwrap()
+            .contains("not_cancellable")
+    );
+}

@@ -60,8 +60,8 @@
 use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::domain::{Order, OrderId, OrderStatus, ShippingAddress, ShippingSpeed, Sku};
 use crate::ports::{
-    AmazonError, CancelOutcome, FulfillmentItem, FulfillmentOrderRequest, PreviewOption,
-    PreviewRequest, UpdateError,
+    AmazonError, CancelOutcome, FulfillmentItem, FulfillmentOrderRequest, OrderEffects,
+    OrderUpdate, PreviewOption, PreviewRequest, UpdateError,
 };
 
 use super::transitions::{MAX_UPDATE_ATTEMPTS, transition_order_with};
@@ -221,11 +221,11 @@ async fn record_submission(app: &App, order_id: OrderId) -> Result<Order, AppErr
     Err(Conflict::ConcurrentUpdate(Resource::Order).into())
 }
 
-fn plain_update(previous: Order, next: Order) -> crate::ports::OrderUpdate {
-    crate::ports::OrderUpdate {
+fn plain_update(previous: Order, next: Order) -> OrderUpdate {
+    OrderUpdate {
         previous,
         next,
-        effects: Default::default(),
+        effects: OrderEffects::default(),
     }
 }
 
@@ -322,23 +322,24 @@ pub async fn preview_shipping(
     amazon
         .fulfillment_preview(&request)
         .await
-        .map_err(|e| match e {
-            AmazonError::Refused { message, .. } => Refusal::AmazonRefused { message }.into(),
-            other => amazon_error(other),
-        })
+        .map_err(amazon_error)
 }
 
 /// An Amazon failure in the application's terms: throttling and outages
-/// are transient (503, or a redelivered message); anything else that
-/// reaches here is a fault of ours.
+/// are transient (503, or a redelivered message); a refusal is Amazon's
+/// word on the request (422 `amazon_refused`); a missing client is a
+/// deployment fault of ours.
 fn amazon_error(e: AmazonError) -> AppError {
-    if e.is_transient() {
-        AppError::Unavailable {
+    match e {
+        AmazonError::Refused { code, message, .. } => Refusal::AmazonRefused {
+            message: format!("{code}: {message}"),
+        }
+        .into(),
+        e if e.is_transient() => AppError::Unavailable {
             service: "Amazon SP-API",
             source: Box::new(e),
-        }
-    } else {
-        AppError::internal("calling Amazon SP-API", e)
+        },
+        e => AppError::internal("calling Amazon SP-API", e),
     }
 }
 
