@@ -260,7 +260,7 @@ async fn cancel_at_amazon(app: &App, order: &Order) -> Result<Option<Order>, App
                     .get_fulfillment_order(order.order_id)
                     .await
                     .map_err(amazon_error)?;
-                if !state.is_some_and(|s| s.status == AMAZON_CANCELLED) {
+                if state.is_none_or(|s| s.status != AMAZON_CANCELLED) {
                     tracing::info!(order_id = %order.order_id, reason = %reason, "Amazon refused to cancel");
                     return Err(Conflict::NotCancellable { reason }.into());
                 }
