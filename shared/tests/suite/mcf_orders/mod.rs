@@ -9,190 +9,26 @@
 
 use crate::support;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod amazon;
+mod cancel;
 
-use async_trait::async_trait;
+use std::sync::Arc;
+
+use amazon::FakeAmazon;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use stockroom::app::App;
 use stockroom::app::notifications::apply_notification;
 use stockroom::config::FulfillmentMode;
 use stockroom::consumers::{notifications, order_processor};
-use stockroom::domain::{Currency, OrderId, Role, ShippingSpeed};
-use stockroom::ports::{
-    Amazon, AmazonError, CancelOutcome, Fee, FulfillmentOrderRequest, FulfillmentOrderState,
-    ListingPatch, PreviewOption, PreviewRequest, QueueName,
-};
+use stockroom::domain::{OrderId, Role, ShippingSpeed};
+use stockroom::ports::QueueName;
 use support::*;
-use tokio::sync::Notify;
 
-const PLACE: &str = include_str!("../../../events/orders-api/place-order.json");
-const GET: &str = include_str!("../../../events/orders-api/get-order.json");
-const CANCEL: &str = include_str!("../../../events/orders-api/cancel-order.json");
-const PREVIEW: &str = include_str!("../../../events/orders-api/preview-order.json");
-
-/// What the in-test Amazon holds and how it misbehaves.
-#[derive(Default)]
-struct Counter {
-    /// Fulfilment orders by id: the request and Amazon's status.
-    orders: HashMap<OrderId, (FulfillmentOrderRequest, String)>,
-    create_calls: usize,
-    cancel_calls: usize,
-    /// The next this-many creates answer 429.
-    throttle_creates: usize,
-    /// Every create is refused with this message.
-    refuse_creates: Option<String>,
-    /// Every call answers as an outage.
-    down: bool,
-}
-
-#[derive(Default)]
-struct FakeAmazon {
-    state: Mutex<Counter>,
-    /// When set, the first create waits for this before it lands.
-    gate: Mutex<Option<Arc<Notify>>>,
-}
-
-impl FakeAmazon {
-    fn with<R>(&self, f: impl FnOnce(&mut Counter) -> R) -> R {
-        f(&mut self.state.lock().unwrap())
-    }
-
-    fn outage() -> AmazonError {
-        AmazonError::Unavailable {
-            request_id: Some("req-outage".into()),
-            source: "connection reset".into(),
-        }
-    }
-
-    fn status_of(&self, id: OrderId) -> Option<String> {
-        self.with(|s| s.orders.get(&id).map(|(_, status)| status.clone()))
-    }
-}
-
-#[async_trait]
-impl Amazon for FakeAmazon {
-    async fn create_fulfillment_order(
-        &self,
-        request: &FulfillmentOrderRequest,
-    ) -> Result<(), AmazonError> {
-        let gate = self.gate.lock().unwrap().take();
-        if let Some(gate) = gate {
-            gate.notified().await;
-        }
-        self.with(|s| {
-            s.create_calls += 1;
-            if s.down {
-                return Err(Self::outage());
-            }
-            if s.throttle_creates > 0 {
-                s.throttle_creates -= 1;
-                return Err(AmazonError::Throttled {
-                    request_id: Some("req-429".into()),
-                });
-            }
-            if let Some(message) = &s.refuse_creates {
-                return Err(AmazonError::Refused {
-                    status: 400,
-                    code: "InvalidInput".into(),
-                    message: message.clone(),
-                    request_id: None,
-                });
-            }
-            if s.orders.contains_key(&request.order_id) {
-                return Err(AmazonError::Refused {
-                    status: 400,
-                    code: "InvalidInput".into(),
-                    message: "a fulfillment order with this id already exists".into(),
-                    request_id: None,
-                });
-            }
-            s.orders
-                .insert(request.order_id, (request.clone(), "RECEIVED".into()));
-            Ok(())
-        })
-    }
-
-    async fn get_fulfillment_order(
-        &self,
-        order_id: OrderId,
-    ) -> Result<Option<FulfillmentOrderState>, AmazonError> {
-        self.with(|s| {
-            if s.down {
-                return Err(Self::outage());
-            }
-            Ok(s.orders
-                .get(&order_id)
-                .map(|(_, status)| FulfillmentOrderState {
-                    order_id,
-                    status: status.clone(),
-                }))
-        })
-    }
-
-    async fn cancel_fulfillment_order(
-        &self,
-        order_id: OrderId,
-    ) -> Result<CancelOutcome, AmazonError> {
-        self.with(|s| {
-            s.cancel_calls += 1;
-            if s.down {
-                return Err(Self::outage());
-            }
-            match s.orders.get_mut(&order_id) {
-                Some((_, status)) if status == "RECEIVED" || status == "PLANNING" => {
-                    *status = "CANCELLED".into();
-                    Ok(CancelOutcome::Cancelled)
-                }
-                Some((_, status)) => Ok(CancelOutcome::Refused {
-                    reason: format!("the order is {status}"),
-                }),
-                None => Ok(CancelOutcome::Refused {
-                    reason: "no such fulfillment order".into(),
-                }),
-            }
-        })
-    }
-
-    async fn fulfillment_preview(
-        &self,
-        request: &PreviewRequest,
-    ) -> Result<Vec<PreviewOption>, AmazonError> {
-        self.with(|s| {
-            if s.down {
-                return Err(Self::outage());
-            }
-            if request.address.country_code() == "ZZ" {
-                return Err(AmazonError::Refused {
-                    status: 400,
-                    code: "InvalidInput".into(),
-                    message: "cannot ship to ZZ".into(),
-                    request_id: None,
-                });
-            }
-            let now = Utc::now();
-            Ok(ShippingSpeed::ALL
-                .iter()
-                .enumerate()
-                .map(|(i, speed)| PreviewOption {
-                    shipping_speed: *speed,
-                    fulfillable: *speed != ShippingSpeed::Priority,
-                    earliest_arrival: Some(now + Duration::days(5 - i as i64)),
-                    latest_arrival: Some(now + Duration::days(7 - i as i64)),
-                    total_fee: Some(Fee {
-                        amount: rust_decimal::Decimal::new(599 + 300 * i as i64, 2),
-                        currency: Currency::USD,
-                    }),
-                })
-                .collect())
-        })
-    }
-
-    async fn patch_listing(&self, _patch: &ListingPatch) -> Result<(), AmazonError> {
-        Ok(())
-    }
-}
+const PLACE: &str = include_str!("../../../../events/orders-api/place-order.json");
+const GET: &str = include_str!("../../../../events/orders-api/get-order.json");
+const CANCEL: &str = include_str!("../../../../events/orders-api/cancel-order.json");
+const PREVIEW: &str = include_str!("../../../../events/orders-api/preview-order.json");
 
 struct World {
     app: App,
@@ -536,125 +372,6 @@ async fn an_outage_fails_the_message_and_loses_nothing() {
     w.amazon.with(|s| s.down = false);
     assert!(w.deliver_bodies(&placed).await.is_empty());
     assert_eq!(w.amazon.with(|s| s.orders.len()), 1);
-}
-
-#[tokio::test]
-async fn cancel_accepted_by_amazon_cancels_and_releases_once() {
-    let w = world().await;
-    let id = w.placed().await;
-    assert!(w.deliver().await.is_empty());
-    let reply = w.cancel(id).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.body["status"], "CANCELLED");
-    assert_eq!(w.amazon.status_of(id).as_deref(), Some("CANCELLED"));
-    assert_eq!(w.stocks().await, (10, 5));
-    // Amazon's own CANCELLED notification and a second cancel change nothing.
-    let n = notifications::parse(&fulfillment_status(id, "CANCELLED", 2)).unwrap();
-    apply_notification(&w.app, &n).await.unwrap();
-    assert_eq!(w.cancel(id).await.status, 409);
-    assert_eq!(w.stocks().await, (10, 5), "released once");
-}
-
-#[tokio::test]
-async fn cancel_refused_by_amazon_is_409_and_changes_nothing() {
-    let w = world().await;
-    let id = w.placed().await;
-    assert!(w.deliver().await.is_empty());
-    w.amazon
-        .with(|s| s.orders.get_mut(&id).unwrap().1 = "PROCESSING".into());
-    let before = w.order(id).await;
-    let reply = w.cancel(id).await;
-    assert_eq!(reply.status, 409, "{}", reply.body);
-    assert_eq!(error_code(&reply), "not_cancellable");
-    assert_eq!(w.order(id).await, before);
-    assert_eq!(w.stocks().await, (8, 4));
-}
-
-#[tokio::test]
-async fn a_pending_order_cancels_locally_and_is_never_submitted() {
-    let w = world().await;
-    let id = w.placed().await;
-    let reply = w.cancel(id).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(w.deliver().await.is_empty());
-    assert_eq!(w.amazon.with(|s| (s.create_calls, s.cancel_calls)), (0, 0));
-    assert_eq!(w.order(id).await["status"], "CANCELLED");
-    assert_eq!(w.stocks().await, (10, 5));
-}
-
-/// The processor has looked Amazon up and found nothing, and its create is
-/// on the wire; the cancel runs from start to end meanwhile. Amazon ends
-/// with one fulfilment order, cancelled, the order CANCELLED and its stock
-/// released once.
-#[tokio::test]
-async fn cancel_racing_a_submission_in_flight() {
-    let w = world().await;
-    let id = w.placed().await;
-    let gate = Arc::new(Notify::new());
-    *w.amazon.gate.lock().unwrap() = Some(gate.clone());
-    let bodies = w.queue.take(QueueName::Orders);
-    let app = w.app.clone();
-    let processor =
-        tokio::spawn(async move { order_processor::handle(&app, sqs_event(&bodies)).await });
-    // Wait until the processor is inside its create.
-    while w.amazon.gate.lock().unwrap().is_some() {
-        tokio::task::yield_now().await;
-    }
-    let reply = w.cancel(id).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    gate.notify_one();
-    let response = processor.await.unwrap();
-    assert!(response.batch_item_failures.is_empty());
-    assert_eq!(w.amazon.with(|s| s.orders.len()), 1);
-    assert_eq!(w.amazon.status_of(id).as_deref(), Some("CANCELLED"));
-    let order = w.order(id).await;
-    assert_eq!(order["status"], "CANCELLED");
-    assert_eq!(w.stocks().await, (10, 5));
-}
-
-/// Many orders, each with a processor delivery and a cancel started
-/// together on a multi-threaded runtime: whatever the interleaving, an
-/// order is CANCELLED exactly when Amazon holds no live fulfilment order
-/// for it, Amazon never holds two, and stock adds up.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cancels_and_submissions_interleaved_keep_the_invariants() {
-    let w = world().await;
-    let mut ids = Vec::new();
-    for _ in 0..3 {
-        ids.push(w.placed().await);
-    }
-    let bodies = w.queue.take(QueueName::Orders);
-    let mut tasks = Vec::new();
-    for (id, body) in ids.iter().zip(bodies) {
-        let app = w.app.clone();
-        tasks.push(tokio::spawn(async move {
-            order_processor::handle(&app, sqs_event(&[body])).await;
-        }));
-        let app = w.app.clone();
-        let customer = w.customer.clone();
-        let path = format!("/orders/{id}/cancel");
-        tasks.push(tokio::spawn(async move {
-            call(&app, &with_path(event(CANCEL, Some(&customer)), &path)).await;
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
-    let mut live = 0;
-    for id in &ids {
-        let status = w.order(*id).await["status"].as_str().unwrap().to_owned();
-        let at_amazon = w.amazon.status_of(*id);
-        match status.as_str() {
-            "CANCELLED" => assert!(matches!(at_amazon.as_deref(), None | Some("CANCELLED"))),
-            "PROCESSING" => {
-                live += 1;
-                assert_eq!(at_amazon.as_deref(), Some("RECEIVED"));
-            }
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    let (mug, note) = w.stocks().await;
-    assert_eq!((mug, note), (10 - 2 * live, 5 - live));
 }
 
 #[tokio::test]
