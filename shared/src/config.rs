@@ -131,6 +131,21 @@ pub struct AuthConfig {
     pub token_ttl: Duration,
 }
 
+/// The assistant's language model: any OpenAI-compatible chat-completions
+/// endpoint. Read wherever `ASSISTANT_API_BASE` is set; without it the
+/// assistant route answers 503 `assistant_not_configured`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistantConfig {
+    /// `ASSISTANT_API_BASE`, e.g. `https://api.together.xyz/v1`.
+    pub api_base: String,
+    /// `ASSISTANT_MODEL`: required with the base.
+    pub model: String,
+    /// `ASSISTANT_API_KEY`: optional (self-hosted servers may need none).
+    pub api_key: Option<Secret>,
+    /// `ASSISTANT_TIMEOUT_SECONDS` (default 20): one provider call.
+    pub timeout: Duration,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -151,6 +166,7 @@ pub struct Config {
     pub sender_email: Option<String>,
     pub settings: Settings,
     pub log_format: LogFormat,
+    pub assistant: Option<AssistantConfig>,
 }
 
 /// The shortest token secret accepted: 256 bits for HS256.
@@ -348,7 +364,9 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         ),
         None => None,
     };
+    let assistant = assistant(&env)?;
     Ok(Config {
+        assistant,
         store,
         store_timeout,
         auth,
@@ -371,6 +389,32 @@ fn auth(env: &Env<'_>, token_secret: String) -> Result<AuthConfig, ConfigError> 
         token_secret: Secret::new(token_secret),
         token_ttl: Duration::from_secs(env.parsed("TOKEN_TTL_SECONDS", 3600)?),
     })
+}
+
+fn assistant(env: &Env<'_>) -> Result<Option<AssistantConfig>, ConfigError> {
+    let Some(api_base) = env.get("ASSISTANT_API_BASE") else {
+        return Ok(None);
+    };
+    let api_base = api_base.trim().to_owned();
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(ConfigError::new(
+            "ASSISTANT_API_BASE",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    let timeout: u64 = env.parsed("ASSISTANT_TIMEOUT_SECONDS", 20)?;
+    if !(1..=25).contains(&timeout) {
+        return Err(ConfigError::new(
+            "ASSISTANT_TIMEOUT_SECONDS",
+            "must be from 1 to 25 (API Gateway gives up at 30)",
+        ));
+    }
+    Ok(Some(AssistantConfig {
+        api_base,
+        model: env.required("ASSISTANT_MODEL")?,
+        api_key: env.get("ASSISTANT_API_KEY").map(Secret::new),
+        timeout: Duration::from_secs(timeout),
+    }))
 }
 
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);

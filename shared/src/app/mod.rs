@@ -26,8 +26,8 @@ pub use orders::{OrderRequest, Placed, cancel_order, get_order_for, list_orders_
 use crate::auth::{TokenError, TokenKeys};
 use crate::config::Settings;
 use crate::ports::{
-    Amazon, AmazonError, Clock, Email, MailError, Mailer, PublishError, PublishQueue, Publisher,
-    Store, SystemClock,
+    Amazon, AmazonError, ChatModel, Clock, Email, MailError, Mailer, PublishError, PublishQueue,
+    Publisher, Store, SystemClock,
 };
 
 /// Everything a handler needs, built once per cold start and shared by
@@ -46,6 +46,8 @@ pub struct App {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// Amazon SP-API, in functions that call it (MCF mode).
     pub amazon: Option<Arc<dyn Amazon>>,
+    /// The assistant's language model, where one is configured.
+    pub assistant: Option<Arc<dyn ChatModel>>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Option<TokenKeys>,
     pub settings: Settings,
@@ -57,6 +59,7 @@ impl std::fmt::Debug for App {
             .field("publisher", &self.publisher.is_some())
             .field("mailer", &self.mailer.is_some())
             .field("amazon", &self.amazon.is_some())
+            .field("assistant", &self.assistant.is_some())
             .field("tokens", &self.tokens.is_some())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
@@ -80,6 +83,7 @@ impl App {
             publisher: None,
             mailer: None,
             amazon: None,
+            assistant: None,
             clock: Arc::new(SystemClock),
             tokens: None,
             settings,
@@ -93,6 +97,11 @@ impl App {
 
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = Some(mailer);
+        self
+    }
+
+    pub fn with_assistant(mut self, model: Arc<dyn ChatModel>) -> Self {
+        self.assistant = Some(model);
         self
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::app::analytics::{self, DateRange, Granularity};
+use crate::app::analytics::{self, DateRange, Granularity, OrderAnalytics};
 use crate::domain::money_string;
 use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
@@ -69,9 +69,12 @@ pub async fn analytics(app: &App, req: &ApiRequest) -> Result<Response<Body>, Ap
     let granularity = Granularity::parse(req.query("granularity").unwrap_or("day"))
         .ok_or_else(|| field_error("granularity", "must be day, week or month"))?;
     let report = analytics::order_analytics(app, range, granularity).await?;
-    Ok(response::json(
-        StatusCode::OK,
-        &AnalyticsView {
+    Ok(response::json(StatusCode::OK, &AnalyticsView::from(report)))
+}
+
+impl From<OrderAnalytics> for AnalyticsView {
+    fn from(report: OrderAnalytics) -> Self {
+        AnalyticsView {
             from: report.range.from().to_string(),
             to: report.range.to().to_string(),
             granularity: report.granularity.as_str(),
@@ -89,6 +92,6 @@ pub async fn analytics(app: &App, req: &ApiRequest) -> Result<Response<Body>, Ap
                 order_count: report.totals.order_count,
                 order_value: money_string(report.totals.order_value),
             },
-        },
-    ))
+        }
+    }
 }
