@@ -21,6 +21,7 @@ use thiserror::Error;
 
 use crate::domain::Currency;
 use crate::functions::Function;
+use crate::http::RouteGroup;
 use crate::ports::PublishQueue;
 use crate::queue::QueueUrls;
 
@@ -364,7 +365,11 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         ),
         None => None,
     };
-    let assistant = assistant(&env)?;
+    // Only the function that serves the admin routes talks to the model.
+    let assistant = match scope {
+        Scope::Function(f) if !f.routes().contains(&RouteGroup::Admin) => None,
+        _ => assistant(&env)?,
+    };
     Ok(Config {
         assistant,
         store,

@@ -9,7 +9,6 @@
 //! can act on (a bad argument, an unknown SKU) answers an error object the
 //! model reads; only an outage of the store fails the whole question.
 
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -199,20 +198,9 @@ async fn low_stock_listings(app: &App, raw: &str) -> Result<Value, AppError> {
 
 async fn order_analytics(app: &App, raw: &str) -> Result<Value, AppError> {
     let args: AnalyticsArgs = args(raw)?;
-    let date = |field: &str, raw: Option<String>| -> Result<Option<NaiveDate>, AppError> {
-        raw.map(|raw| {
-            NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                .map_err(|_| AppError::invalid_field(field, "must be a date as YYYY-MM-DD"))
-        })
-        .transpose()
-    };
-    let range = DateRange::new(
-        date("from", args.from)?,
-        date("to", args.to)?,
-        app.clock.now().date_naive(),
-    )?;
-    let granularity = Granularity::parse(args.granularity.as_deref().unwrap_or("day"))
-        .ok_or_else(|| AppError::invalid_field("granularity", "must be day, week or month"))?;
+    let today = app.clock.now().date_naive();
+    let range = DateRange::requested(args.from.as_deref(), args.to.as_deref(), today)?;
+    let granularity = Granularity::requested(args.granularity.as_deref())?;
     let report = analytics::order_analytics(app, range, granularity).await?;
     rendered(AnalyticsView::from(report))
 }
@@ -242,42 +230,54 @@ async fn open_reorders(app: &App, raw: &str) -> Result<Value, AppError> {
     Ok(json!({"reorders": rendered(open)?, "more": more}))
 }
 
-/// `value` as JSON text of at most `budget` characters: the longest array
-/// in it loses items from the end (and the object gains
-/// `"truncated": true`) until it fits. What cannot be cut to fit becomes
-/// an error result, never invalid JSON.
+/// `value` as JSON text of at most `budget` characters. When it is too
+/// long, the longest array in it keeps only the items that fit (each item
+/// is measured once) and the object gains `"truncated": true`. What cannot
+/// be cut to fit becomes an error result, never invalid JSON.
 fn fit(mut value: Value, budget: usize) -> String {
-    loop {
-        let text = value.to_string();
-        if text.chars().count() <= budget {
-            return text;
-        }
-        if !drop_last_item(&mut value) {
-            return error_result("too_large", "the result is too large to show");
-        }
+    let text = value.to_string();
+    let length = text.chars().count();
+    if length <= budget {
+        return text;
+    }
+    let Some(object) = value.as_object_mut() else {
+        return too_large();
+    };
+    let longest = object
+        .iter_mut()
+        .filter_map(|(_, v)| v.as_array_mut())
+        .max_by_key(|items| items.len());
+    let Some(items) = longest else {
+        return too_large();
+    };
+    let sizes: Vec<usize> = items
+        .iter()
+        .map(|i| i.to_string().chars().count())
+        .collect();
+    // Everything but the array's items (and the commas between them),
+    // plus the marker added below.
+    let items_length: usize = sizes.iter().sum::<usize>() + sizes.len().saturating_sub(1);
+    let rest = length - items_length + r#","truncated":true"#.len();
+    let mut kept_length = 0;
+    let keep = sizes
+        .iter()
+        .take_while(|size| {
+            kept_length += *size + usize::from(kept_length > 0);
+            rest + kept_length <= budget
+        })
+        .count();
+    items.truncate(keep);
+    object.insert("truncated".into(), Value::Bool(true));
+    let text = value.to_string();
+    if text.chars().count() <= budget {
+        text
+    } else {
+        too_large()
     }
 }
 
-/// Removes the last item of the longest array directly under `value`
-/// (an object), marking it truncated; `false` when there is nothing to cut.
-fn drop_last_item(value: &mut Value) -> bool {
-    let Some(object) = value.as_object_mut() else {
-        return false;
-    };
-    let longest = object
-        .iter()
-        .filter_map(|(key, v)| v.as_array().map(|a| (key.clone(), a.len())))
-        .filter(|(_, len)| *len > 0)
-        .max_by_key(|(_, len)| *len)
-        .map(|(key, _)| key);
-    let Some(key) = longest else {
-        return false;
-    };
-    if let Some(Value::Array(items)) = object.get_mut(&key) {
-        items.pop();
-    }
-    object.insert("truncated".into(), Value::Bool(true));
-    true
+fn too_large() -> String {
+    error_result("too_large", "the result is too large to show")
 }
 
 #[cfg(test)]
@@ -291,7 +291,11 @@ mod tests {
         assert!(text.chars().count() <= 1_000);
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["truncated"], true);
-        assert!(!parsed["listings"].as_array().unwrap().is_empty());
+        let kept = parsed["listings"].as_array().unwrap().len();
+        assert!(kept > 0);
+        // As many as fit: one more would not.
+        let one_more = json!({"listings": (0..=kept).map(|i| json!({"sku": format!("SKU-{i}")})).collect::<Vec<_>>(), "truncated": true});
+        assert!(one_more.to_string().chars().count() > 1_000, "kept {kept}");
 
         let small = json!({"sku": "A"});
         assert_eq!(fit(small.clone(), 1_000), small.to_string());
