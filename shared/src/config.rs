@@ -21,6 +21,7 @@ use thiserror::Error;
 
 use crate::domain::{Currency, ShippingSpeed};
 use crate::functions::Function;
+use crate::http::RouteGroup;
 use crate::ports::PublishQueue;
 use crate::queue::QueueUrls;
 
@@ -168,6 +169,21 @@ const AMAZON_VARIABLES: [&str; 7] = [
     "SPAPI_SELLER_ID",
 ];
 
+/// The assistant's language model: any OpenAI-compatible chat-completions
+/// endpoint. Read wherever `ASSISTANT_API_BASE` is set; without it the
+/// assistant route answers 503 `assistant_not_configured`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistantConfig {
+    /// `ASSISTANT_API_BASE`, e.g. `https://api.together.xyz/v1`.
+    pub api_base: String,
+    /// `ASSISTANT_MODEL`: required with the base.
+    pub model: String,
+    /// `ASSISTANT_API_KEY`: optional (self-hosted servers may need none).
+    pub api_key: Option<Secret>,
+    /// `ASSISTANT_TIMEOUT_SECONDS` (default 20): one provider call.
+    pub timeout: Duration,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -191,6 +207,7 @@ pub struct Config {
     pub amazon: Option<AmazonConfig>,
     pub settings: Settings,
     pub log_format: LogFormat,
+    pub assistant: Option<AssistantConfig>,
 }
 
 /// The shortest token secret accepted: 256 bits for HS256.
@@ -410,7 +427,13 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         ),
         None => None,
     };
+    // Only the function that serves the admin routes talks to the model.
+    let assistant = match scope {
+        Scope::Function(f) if !f.routes().contains(&RouteGroup::Admin) => None,
+        _ => assistant(&env)?,
+    };
     Ok(Config {
+        assistant,
         store,
         store_timeout,
         auth,
@@ -463,6 +486,32 @@ fn auth(env: &Env<'_>, token_secret: String) -> Result<AuthConfig, ConfigError> 
         token_secret: Secret::new(token_secret),
         token_ttl: Duration::from_secs(env.parsed("TOKEN_TTL_SECONDS", 3600)?),
     })
+}
+
+fn assistant(env: &Env<'_>) -> Result<Option<AssistantConfig>, ConfigError> {
+    let Some(api_base) = env.get("ASSISTANT_API_BASE") else {
+        return Ok(None);
+    };
+    let api_base = api_base.trim().to_owned();
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(ConfigError::new(
+            "ASSISTANT_API_BASE",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    let timeout: u64 = env.parsed("ASSISTANT_TIMEOUT_SECONDS", 20)?;
+    if !(1..=25).contains(&timeout) {
+        return Err(ConfigError::new(
+            "ASSISTANT_TIMEOUT_SECONDS",
+            "must be from 1 to 25 (API Gateway gives up at 30)",
+        ));
+    }
+    Ok(Some(AssistantConfig {
+        api_base,
+        model: env.required("ASSISTANT_MODEL")?,
+        api_key: env.get("ASSISTANT_API_KEY").map(Secret::new),
+        timeout: Duration::from_secs(timeout),
+    }))
 }
 
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);

@@ -18,6 +18,9 @@
 //!   reporting partial batch failures; each parses a message (SP-API
 //!   envelopes in `consumers::notifications`, our own [`messages`]) and
 //!   calls one use case.
+//! * [`assistant`]: the inventory assistant, a language model that answers
+//!   an admin's questions through six read-only tools (its own edge, like
+//!   [`http`]: each tool parses, calls one use case and renders a view).
 //! * [`jobs`]: scheduled work (stock checks, order recovery, demand
 //!   forecasts), each one use case and a summary.
 //! * [`app`]: the use cases (place, process and cancel orders, adjust stock,
@@ -37,6 +40,7 @@
 #[cfg(feature = "amazon")]
 pub mod amazon;
 pub mod app;
+pub mod assistant;
 pub mod auth;
 #[cfg(feature = "aws")]
 pub mod aws;

@@ -21,6 +21,7 @@ use crate::app::App;
 use crate::auth::TokenKeys;
 use crate::config::{AmazonConfig, Config, ConfigError, FulfillmentMode, StoreConfig};
 use crate::functions::Function;
+use crate::http::RouteGroup;
 use crate::ports::Store;
 use crate::queue::QueueUrls;
 use crate::store::MemoryStore;
@@ -31,6 +32,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("{0} is not available in this build (enable the cargo feature `{0}`)")]
     NotBuilt(&'static str),
+    #[error("the assistant's model client could not be built")]
+    Assistant(#[source] crate::ports::BoxError),
     #[error("the store could not be set up")]
     Store(#[source] crate::ports::BoxError),
     #[error("the SP-API client could not be set up")]
@@ -195,6 +198,9 @@ pub async fn build_app(function: &Function, config: &Config) -> Result<App, Star
     if let Some(amazon) = amazon {
         app = with_amazon(app, amazon)?;
     }
+    if function.routes().contains(&RouteGroup::Admin) {
+        app = with_assistant(app, config)?;
+    }
     Ok(app)
 }
 
@@ -223,7 +229,27 @@ pub async fn build_local_app(config: &Config) -> Result<App, StartupError> {
     if let Some(amazon) = &config.amazon {
         app = with_amazon(app, amazon)?;
     }
-    Ok(app)
+    with_assistant(app, config)
+}
+
+/// Adds the assistant's model client when one is configured; without one
+/// the assistant route answers 503 `assistant_not_configured`.
+#[cfg(feature = "assistant")]
+fn with_assistant(app: App, config: &Config) -> Result<App, StartupError> {
+    let Some(assistant) = &config.assistant else {
+        return Ok(app);
+    };
+    let client = crate::assistant::openai::OpenAiChat::new(assistant)
+        .map_err(|e| StartupError::Assistant(Box::new(e)))?;
+    Ok(app.with_assistant(Arc::new(client)))
+}
+
+#[cfg(not(feature = "assistant"))]
+fn with_assistant(app: App, config: &Config) -> Result<App, StartupError> {
+    match config.assistant {
+        Some(_) => Err(StartupError::NotBuilt("assistant")),
+        None => Ok(app),
+    }
 }
 
 #[cfg(feature = "sqs")]

@@ -46,6 +46,12 @@ export function describe(status, body) {
   if (field && message.startsWith(`${field}: `)) {
     message = `${FIELDS[field] || field} ${message.slice(field.length + 2)}`;
   }
+  if (error.code === 'assistant_not_configured') {
+    return 'The assistant is not set up here: it needs ASSISTANT_API_BASE and ASSISTANT_MODEL.';
+  }
+  if (error.code === 'assistant_unavailable') {
+    return 'The assistant\'s language model did not answer. Try again in a moment.';
+  }
   if (status === 403) return 'Your account is not allowed to do this.';
   if (status === 503) return 'Stockroom is briefly unavailable. Wait a moment and try again.';
   if (status >= 500) return 'Something went wrong on Stockroom\'s side. Try again later.';

@@ -1,5 +1,5 @@
 // The console shell: sign-in, navigation and page switching. Pages live in
-// admin.js, stock.js and shop.js; each draws into <main> and resolves when
+// admin.js, stock.js, assistant.js and shop.js; each draws into <main> and resolves when
 // its data is shown. Routes are URL fragments (#/orders), so the server
 // only ever serves one page and history works without it.
 
@@ -8,6 +8,7 @@ import { button, field, h, input, notices, replace } from './dom.js';
 import { dashboard, orders, listings } from './admin.js';
 import { suppliers, reorders, forecasts } from './stock.js';
 import { shop, myOrders } from './shop.js';
+import { assistant } from './assistant.js';
 
 const PAGES = {
   admin: [
@@ -17,6 +18,7 @@ const PAGES = {
     ['suppliers', 'Suppliers', suppliers],
     ['reorders', 'Reorders', reorders],
     ['forecasts', 'Forecasts', forecasts],
+    ['assistant', 'Assistant', assistant],
   ],
   customer: [
     ['shop', 'Shop', shop],

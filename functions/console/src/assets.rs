@@ -40,6 +40,7 @@ pub const ASSETS: &[Asset] = &[
     asset("admin.js", JS, include_str!("../assets/admin.js")),
     asset("stock.js", JS, include_str!("../assets/stock.js")),
     asset("shop.js", JS, include_str!("../assets/shop.js")),
+    asset("assistant.js", JS, include_str!("../assets/assistant.js")),
     asset(
         "icon.svg",
         "image/svg+xml",

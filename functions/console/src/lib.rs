@@ -44,8 +44,8 @@
 //! The browser side, in `assets/`: `app.js` (sign-in, navigation, page
 //! switching), `api.js` (the API client: token, errors as sentences,
 //! cursors), `dom.js` (text-only element builders, forms, tables, pagers),
-//! `charts.js` (SVG charts with accessible names), `admin.js`, `stock.js`
-//! and `shop.js` (the pages).
+//! `charts.js` (SVG charts with accessible names), `admin.js`, `stock.js`,
+//! `assistant.js` and `shop.js` (the pages).
 
 pub mod assets;
 

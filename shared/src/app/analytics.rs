@@ -61,6 +61,12 @@ impl Granularity {
         }
     }
 
+    /// The `granularity` a client asked for (`day` when it asked for none).
+    pub fn requested(raw: Option<&str>) -> Result<Self, AppError> {
+        Self::parse(raw.unwrap_or("day"))
+            .ok_or_else(|| AppError::invalid_field("granularity", "must be day, week or month"))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Granularity::Day => "day",
@@ -132,6 +138,23 @@ impl DateRange {
             ));
         }
         Ok(DateRange { from, to })
+    }
+
+    /// The range a client asked for as `YYYY-MM-DD` texts, with the
+    /// defaults of [`Self::new`].
+    pub fn requested(
+        from: Option<&str>,
+        to: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Self, AppError> {
+        let day = |field: &str, raw: Option<&str>| {
+            raw.map(|raw| {
+                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map_err(|_| AppError::invalid_field(field, "must be a date as YYYY-MM-DD"))
+            })
+            .transpose()
+        };
+        Self::new(day("from", from)?, day("to", to)?, today)
     }
 
     /// `day` if its year is within [`Self::MIN_YEAR`]..=[`Self::MAX_YEAR`].

@@ -14,7 +14,7 @@ use std::fmt;
 use thiserror::Error;
 
 use crate::domain::{Currency, OrderStatus, ReorderStatus, Sku, SupplierId};
-use crate::ports::{BoxError, Shortage, StoreError};
+use crate::ports::{BoxError, ModelError, Shortage, StoreError};
 
 /// A use case's failure, independent of transport.
 #[derive(Debug, Error)]
@@ -46,6 +46,12 @@ pub enum AppError {
         #[source]
         source: BoxError,
     },
+    /// The assistant has no language model configured.
+    #[error("the assistant is not configured: set ASSISTANT_API_BASE and ASSISTANT_MODEL")]
+    AssistantNotConfigured,
+    /// The assistant's language model did not answer usably.
+    #[error("the assistant's model provider failed: {0}")]
+    AssistantUnavailable(#[source] ModelError),
     #[error("internal error: {context}")]
     Internal {
         context: &'static str,
@@ -219,7 +225,7 @@ impl AppError {
     pub fn is_transient(&self) -> bool {
         match self {
             AppError::Store(e) => e.is_unavailable(),
-            AppError::Unavailable { .. } => true,
+            AppError::Unavailable { .. } | AppError::AssistantUnavailable(_) => true,
             _ => false,
         }
     }

@@ -29,8 +29,8 @@ pub use orders::{
 use crate::auth::{TokenError, TokenKeys};
 use crate::config::Settings;
 use crate::ports::{
-    Amazon, AmazonError, Clock, Email, MailError, Mailer, PublishError, PublishQueue, Publisher,
-    Store, SystemClock,
+    Amazon, AmazonError, ChatModel, Clock, Email, MailError, Mailer, PublishError, PublishQueue,
+    Publisher, Store, SystemClock,
 };
 
 /// Everything a handler needs, built once per cold start and shared by
@@ -49,6 +49,8 @@ pub struct App {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// Amazon SP-API, in functions that call it (MCF mode).
     pub amazon: Option<Arc<dyn Amazon>>,
+    /// The assistant's language model, where one is configured.
+    pub assistant: Option<Arc<dyn ChatModel>>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Option<TokenKeys>,
     pub settings: Settings,
@@ -60,6 +62,7 @@ impl std::fmt::Debug for App {
             .field("publisher", &self.publisher.is_some())
             .field("mailer", &self.mailer.is_some())
             .field("amazon", &self.amazon.is_some())
+            .field("assistant", &self.assistant.is_some())
             .field("tokens", &self.tokens.is_some())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
@@ -83,6 +86,7 @@ impl App {
             publisher: None,
             mailer: None,
             amazon: None,
+            assistant: None,
             clock: Arc::new(SystemClock),
             tokens: None,
             settings,
@@ -96,6 +100,11 @@ impl App {
 
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = Some(mailer);
+        self
+    }
+
+    pub fn with_assistant(mut self, model: Arc<dyn ChatModel>) -> Self {
+        self.assistant = Some(model);
         self
     }
 

@@ -176,6 +176,23 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = %crate::telemetry::chain(&e), "dependency unavailable");
                 ApiError::unavailable()
             }
+            AppError::AssistantNotConfigured => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "assistant_not_configured",
+                message,
+            ),
+            e @ AppError::AssistantUnavailable(_) => {
+                tracing::error!(error = %crate::telemetry::chain(&e), "assistant provider failed");
+                let mut error = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "assistant_unavailable",
+                    message,
+                );
+                error
+                    .headers
+                    .push(("retry-after", RETRY_AFTER_SECONDS.to_string()));
+                error
+            }
             e @ AppError::Internal { .. } => {
                 tracing::error!(error = %crate::telemetry::chain(&e), "internal error");
                 ApiError::internal()

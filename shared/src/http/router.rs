@@ -40,6 +40,7 @@ pub enum RouteId {
     OrderMetrics,
     Analytics,
     Forecast,
+    AssistantMessage,
     OpenApi,
 }
 
@@ -99,6 +100,7 @@ pub const ROUTES: &[Route] = &[
     route(OrderMetrics, Method::GET, "/metrics/orders/{id}", Admin),
     route(Analytics, Method::GET, "/analytics/orders", Admin),
     route(Forecast, Method::GET, "/forecasts/{sku}", Admin),
+    route(AssistantMessage, Method::POST, "/assistant/messages", Admin),
     route(OpenApi, Method::GET, "/openapi.json", Docs),
 ];
 

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod amazon;
+mod assistant;
 mod clock;
 mod error;
 mod forecasts;
@@ -23,6 +24,7 @@ pub use amazon::{
     Amazon, AmazonError, CancelOutcome, Fee, FulfillmentItem, FulfillmentOrderRequest,
     FulfillmentOrderState, ListingPatch, PreviewOption, PreviewRequest,
 };
+pub use assistant::{ChatMessage, ChatModel, ModelError, ModelTurn, ToolCall, ToolSpec};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use forecasts::{ForecastRecord, ForecastStore};

@@ -359,6 +359,8 @@ fn variables_read(function: &Function) -> BTreeSet<String> {
                 "MONGODB_URI" => Some("mongodb://localhost".into()),
                 "TOKEN_SECRET" => Some("0123456789abcdef0123456789abcdef".into()),
                 "SENDER_EMAIL" => Some("reorders@example.com".into()),
+                "ASSISTANT_API_BASE" => Some("https://api.example.com/v1".into()),
+                "ASSISTANT_MODEL" => Some("a-model".into()),
                 queue if queue.ends_with("_QUEUE_URL") => Some("https://sqs/q".into()),
                 _ => None,
             }

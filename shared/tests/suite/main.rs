@@ -5,7 +5,8 @@
 //!   events from `events/`, endpoints of the local servers).
 //! - [`contract`]: the store contract, one registry of cases that every
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
-//! - Handler suites on the memory store: `http_*`, [`consumers`], [`mcf_orders`],
+//! - Handler suites on the memory store: `http_*`, [`assistant`] (with a
+//!   scripted model server), [`consumers`], [`mcf_orders`],
 //!   [`reorders`], [`notification_order`], [`demand_forecast`].
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
@@ -23,6 +24,8 @@ mod backend;
 mod contract;
 mod support;
 
+#[cfg(feature = "assistant")]
+mod assistant;
 mod consumers;
 mod demand_forecast;
 mod deployment;

@@ -34,6 +34,7 @@ const ADMIN_PAGES: &[(&str, &str)] = &[
     ("suppliers", "Suppliers"),
     ("reorders", "Reorders"),
     ("forecasts", "Forecasts"),
+    ("assistant", "Assistant"),
 ];
 const CUSTOMER_PAGES: &[(&str, &str)] = &[("shop", "Shop"), ("my-orders", "My orders")];
 const XSS_TITLE: &str = "<img src=x onerror=alert(1)>";
@@ -41,8 +42,14 @@ const XSS_TITLE: &str = "<img src=x onerror=alert(1)>";
 async fn start_server() -> Running {
     // MCF mode: orders wait in PROCESSING for Amazon (an in-process one
     // that ships nothing), so they can be cancelled from the console at
-    // leisure; the shop sends a shipping address.
-    let dev = common::dev_config(&[("FULFILLMENT_MODE", "mcf")]);
+    // leisure; the shop sends a shipping address. The assistant talks to a
+    // canned model server on loopback.
+    let model = canned_model().await;
+    let dev = common::dev_config(&[
+        ("FULFILLMENT_MODE", "mcf"),
+        ("ASSISTANT_API_BASE", model.as_str()),
+        ("ASSISTANT_MODEL", "canned"),
+    ]);
     ensure_store_ready(&dev.config).await.unwrap();
     let app = common::amazon::parked(build_local_app(&dev.config).await.unwrap());
     seed::catalogue(&app).await.unwrap();
@@ -52,6 +59,57 @@ async fn start_server() -> Running {
         server.put_listing(&format!("BULK-{i:02}"), 50).await;
     }
     server
+}
+
+/// An OpenAI-compatible chat-completions server that asks for
+/// `low_stock_listings` when the last message is the user's and otherwise
+/// replies with the SKUs the tool result named: enough to see the console's
+/// question travel to the model and the tool's answer come back.
+async fn canned_model() -> String {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = hyper::service::service_fn(
+                |req: hyper::Request<hyper::body::Incoming>| async move {
+                    let body = req.into_body().collect().await.unwrap().to_bytes();
+                    let request: Value = serde_json::from_slice(&body).unwrap();
+                    let last = request["messages"]
+                        .as_array()
+                        .unwrap()
+                        .last()
+                        .unwrap()
+                        .clone();
+                    let message = if last["role"] == "tool" {
+                        let result: Value =
+                            serde_json::from_str(last["content"].as_str().unwrap()).unwrap();
+                        let skus: Vec<&str> = result["listings"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|l| l["sku"].as_str().unwrap())
+                            .collect();
+                        json!({"role": "assistant", "content": format!("Low on stock: {}.", skus.join(", "))})
+                    } else {
+                        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                        "function": {"name": "low_stock_listings", "arguments": "{}"}}]})
+                    };
+                    let answer = json!({"choices": [{"index": 0, "message": message}]});
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from(
+                        answer.to_string(),
+                    ))))
+                },
+            );
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            );
+        }
+    });
+    base
 }
 
 /// Polls `GET path` as admin until `done` holds.
@@ -441,6 +499,29 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
     }
     w.audit("forecasts").await;
     w.shoot("forecasts").await;
+
+    // The assistant: a question, the lookup it made, the answer from the
+    // store's own data.
+    w.open("assistant", "Assistant").await;
+    w.fill("Your question", "Which listings are low on stock?")
+        .await;
+    w.press("Ask").await;
+    w.wait_text("Looked up: low_stock_listings.").await;
+    let answer =
+        w.b.find("//main//li[contains(@class,'assistant')]//p[@class='said']")
+            .await;
+    let said = w.b.text(&answer).await;
+    assert!(said.starts_with("Low on stock: "), "{said}");
+    let low = eventually(&server, "/listings?low_stock=true&limit=100", |_| true).await;
+    for listing in low["items"].as_array().unwrap() {
+        let sku = listing["sku"].as_str().unwrap();
+        assert!(
+            said.contains(sku),
+            "{sku} is low but the answer says: {said}"
+        );
+    }
+    w.audit("assistant").await;
+    w.shoot("assistant").await;
 
     // Every page again at 390 pixels wide.
     w.width = 390;

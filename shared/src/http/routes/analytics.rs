@@ -1,15 +1,14 @@
 //! `/analytics/orders` (admin): orders placed per day, week or month.
 
-use chrono::NaiveDate;
 use http::{Response, StatusCode};
 use lambda_http::Body;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::app::analytics::{self, DateRange, Granularity};
+use crate::app::analytics::{self, DateRange, Granularity, OrderAnalytics};
 use crate::domain::money_string;
-use crate::http::error::{ErrorBody, field_error};
+use crate::http::error::ErrorBody;
 use crate::http::{ApiError, ApiRequest, response};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,15 +37,6 @@ pub struct AnalyticsView {
     pub totals: Totals,
 }
 
-fn date(req: &ApiRequest, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    req.query(name)
-        .map(|raw| {
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| field_error(name, "must be a date as YYYY-MM-DD"))
-        })
-        .transpose()
-}
-
 #[utoipa::path(
     get, path = "/analytics/orders", tag = "metrics",
     params(
@@ -63,15 +53,16 @@ fn date(req: &ApiRequest, name: &str) -> Result<Option<NaiveDate>, ApiError> {
 )]
 pub async fn analytics(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     req.admin(app)?;
-    let to = date(req, "to")?;
-    let from = date(req, "from")?;
-    let range = DateRange::new(from, to, app.clock.now().date_naive())?;
-    let granularity = Granularity::parse(req.query("granularity").unwrap_or("day"))
-        .ok_or_else(|| field_error("granularity", "must be day, week or month"))?;
+    let today = app.clock.now().date_naive();
+    let range = DateRange::requested(req.query("from"), req.query("to"), today)?;
+    let granularity = Granularity::requested(req.query("granularity"))?;
     let report = analytics::order_analytics(app, range, granularity).await?;
-    Ok(response::json(
-        StatusCode::OK,
-        &AnalyticsView {
+    Ok(response::json(StatusCode::OK, &AnalyticsView::from(report)))
+}
+
+impl From<OrderAnalytics> for AnalyticsView {
+    fn from(report: OrderAnalytics) -> Self {
+        AnalyticsView {
             from: report.range.from().to_string(),
             to: report.range.to().to_string(),
             granularity: report.granularity.as_str(),
@@ -89,6 +80,6 @@ pub async fn analytics(app: &App, req: &ApiRequest) -> Result<Response<Body>, Ap
                 order_count: report.totals.order_count,
                 order_value: money_string(report.totals.order_value),
             },
-        },
-    ))
+        }
+    }
 }

@@ -8,7 +8,9 @@ use lambda_http::Body;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{analytics, auth, forecasts, listings, metrics, orders, reorders, suppliers};
+use super::{
+    analytics, assistant, auth, forecasts, listings, metrics, orders, reorders, suppliers,
+};
 use crate::http::error::{ErrorBody, ErrorDetail};
 use crate::http::response;
 
@@ -27,6 +29,7 @@ use crate::http::response;
         suppliers::list_suppliers, suppliers::get_supplier, suppliers::put_supplier,
         reorders::list_reorders, reorders::approve, reorders::reject, reorders::receive,
         metrics::metrics, metrics::order_metrics, analytics::analytics, forecasts::forecast,
+        assistant::message,
         openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -38,6 +41,7 @@ use crate::http::response;
         (name = "suppliers", description = "Who restocks what (admin)"),
         (name = "reorders", description = "Reorder requests and their approval (admin)"),
         (name = "metrics", description = "Order metrics and analytics (admin)"),
+        (name = "assistant", description = "Questions in plain language, answered from Stockroom's data (admin)"),
         (name = "docs", description = "This document"),
     )
 )]

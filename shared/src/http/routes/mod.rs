@@ -6,6 +6,7 @@
 //! OpenAPI document.
 
 pub mod analytics;
+pub mod assistant;
 pub mod auth;
 pub mod docs;
 pub mod forecasts;
@@ -52,6 +53,7 @@ pub(super) async fn dispatch(
         OrderMetrics => metrics::order_metrics(app, req).await,
         Analytics => analytics::analytics(app, req).await,
         Forecast => forecasts::forecast(app, req).await,
+        AssistantMessage => assistant::message(app, req).await,
         OpenApi => Ok(docs::openapi_json()),
     }
 }

@@ -4,6 +4,8 @@
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+#[cfg(feature = "assistant")]
+pub mod scripted_model;
 
 /// A server's endpoint from `var`, or a loud failure that says how to get
 /// one (the tests never pass silently without their server).

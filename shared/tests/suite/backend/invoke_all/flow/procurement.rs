@@ -272,6 +272,16 @@ pub async fn recovery_forecast_and_metrics(env: &Env, alice: &str, admin: &str) 
         (status, &body),
     );
 
+    // The deployment has no model provider: the assistant says so, and
+    // nothing else is affected.
+    let req = env.req("admin-api/assistant-message.json").token(admin);
+    let (status, body) = env.http("admin-api", "assistant-message", req).await;
+    env.check(
+        status == 503 && body["error"]["code"] == "assistant_not_configured",
+        "POST /assistant/messages without a provider: 503 assistant_not_configured",
+        (status, &body),
+    );
+
     let req = env.req("admin-api/metrics.json").token(admin);
     let (status, body) = env.http("admin-api", "metrics", req).await;
     let counts = &body["status_counts"];
