@@ -41,6 +41,7 @@
 //! client id, order ids and SKUs (faults matched by `body_contains` or an
 //! order's own path).
 
+mod bodies;
 mod hooks;
 pub mod state;
 
