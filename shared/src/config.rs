@@ -104,6 +104,11 @@ pub struct Settings {
     pub forecast_service_level: f64,
     pub forecast_review_period_days: u32,
     pub forecast_history_days: u32,
+    /// Mail attempts per reorder before it is MAIL_FAILED.
+    pub reorder_mail_max_attempts: u32,
+    /// How long the mailer's claim on a reorder holds (SENDING) before the
+    /// stock check may take it back: longer than a mailer run can last.
+    pub reorder_mail_lease: Duration,
 }
 
 impl Default for Settings {
@@ -120,6 +125,8 @@ impl Default for Settings {
             forecast_service_level: 0.95,
             forecast_review_period_days: 7,
             forecast_history_days: 365,
+            reorder_mail_max_attempts: 5,
+            reorder_mail_lease: Duration::from_secs(300),
         }
     }
 }
@@ -298,6 +305,26 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
     if !(1..=6).contains(&subpar_rating) {
         return Err(ConfigError::new("SUBPAR_RATING", "must be from 1 to 6"));
     }
+    let reorder_mail_max_attempts: u32 = env.parsed(
+        "REORDER_MAIL_MAX_ATTEMPTS",
+        defaults.reorder_mail_max_attempts,
+    )?;
+    if !(1..=100).contains(&reorder_mail_max_attempts) {
+        return Err(ConfigError::new(
+            "REORDER_MAIL_MAX_ATTEMPTS",
+            "must be from 1 to 100",
+        ));
+    }
+    let reorder_mail_lease: u64 = env.parsed(
+        "REORDER_MAIL_LEASE_SECONDS",
+        defaults.reorder_mail_lease.as_secs(),
+    )?;
+    if !(1..=86_400).contains(&reorder_mail_lease) {
+        return Err(ConfigError::new(
+            "REORDER_MAIL_LEASE_SECONDS",
+            "must be from 1 to 86400",
+        ));
+    }
     let settings = Settings {
         currency,
         default_reorder_point: env
@@ -321,6 +348,8 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         )?,
         forecast_history_days: env
             .parsed("FORECAST_HISTORY_DAYS", defaults.forecast_history_days)?,
+        reorder_mail_max_attempts,
+        reorder_mail_lease: Duration::from_secs(reorder_mail_lease),
     };
     let log_format = match env.get("LOG_FORMAT").as_deref().unwrap_or("json") {
         "json" => LogFormat::Json,

@@ -26,6 +26,7 @@ use crate::http::response;
         orders::place, orders::list, orders::get, orders::cancel,
         suppliers::list_suppliers, suppliers::get_supplier, suppliers::put_supplier,
         reorders::list_reorders, reorders::approve, reorders::reject, reorders::receive,
+        reorders::cancel,
         metrics::metrics, metrics::order_metrics, analytics::analytics, forecasts::forecast,
         openapi,
     ),
@@ -36,7 +37,7 @@ use crate::http::response;
         (name = "listings", description = "The catalogue and its stock"),
         (name = "orders", description = "Placing and following orders"),
         (name = "suppliers", description = "Who restocks what (admin)"),
-        (name = "reorders", description = "Reorder requests and their approval (admin)"),
+        (name = "reorders", description = "Reorder requests, their approval, mailing and cancellation (admin)"),
         (name = "metrics", description = "Order metrics and analytics (admin)"),
         (name = "docs", description = "This document"),
     )
