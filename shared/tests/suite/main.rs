@@ -6,7 +6,8 @@
 //! - [`contract`]: the store contract, one registry of cases that every
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
 //! - Handler suites on the memory store: `http_*`, [`consumers`],
-//!   [`reorders`], [`notification_order`], [`demand_forecast`].
+//!   [`reorders`], [`reorder_mail`], [`notification_order`],
+//!   [`demand_forecast`].
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
 //!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
@@ -34,8 +35,10 @@ mod http_bad_input;
 mod http_hardening;
 mod http_listings;
 mod http_orders;
+mod http_shop_view;
 mod layout;
 mod notification_order;
+mod reorder_mail;
 mod reorders;
 #[cfg(feature = "sqs")]
 mod sqs_mocked;
