@@ -412,8 +412,10 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
         .client
         .put(server.url("/listings/CANCEL-TEST"))
         .bearer_auth(&server.admin_token)
-        .json(&json!({ "title": "Cancelled lamp", "price": "5.00", "available": 1,
-                       "reorder_point": 3, "supplier_id": "slowpoke" }))
+        .json(
+            &json!({ "title": "Cancelled lamp", "price": "5.00", "available": 1,
+                       "reorder_point": 3, "supplier_id": "slowpoke" }),
+        )
         .send()
         .await
         .unwrap();
