@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use stockroom::config::{Config, ConfigError, StoreConfig};
+use stockroom::mail::OutboxRules;
 use stockroom::queue::QueueSettings;
 
 use crate::background::{Job, Schedule};
@@ -33,6 +34,22 @@ pub struct DevConfig {
     pub seed: bool,
     pub queues: QueueSettings,
     pub schedule: Schedule,
+    /// Recipients the outbox fails for (`DEV_MAIL_REJECT`,
+    /// `DEV_MAIL_UNAVAILABLE`: comma-separated addresses), to try the
+    /// reorder mail's end states.
+    pub outbox: OutboxRules,
+}
+
+/// A comma-separated list of addresses.
+fn addresses(raw: Option<String>) -> Vec<String> {
+    raw.map(|r| {
+        r.split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn seconds(
@@ -142,6 +159,10 @@ impl DevConfig {
             admin_username: get("ADMIN_USERNAME").unwrap_or_else(|| DEFAULT_ADMIN_USERNAME.into()),
             admin_password,
             seed,
+            outbox: OutboxRules {
+                reject: addresses(get("DEV_MAIL_REJECT")),
+                unavailable: addresses(get("DEV_MAIL_UNAVAILABLE")),
+            },
         })
     }
 }
@@ -206,5 +227,17 @@ mod tests {
         assert_eq!(dev.admin_password, "a password of mine");
         let dev = parse(&[own.as_slice(), &[("SEED", "true")]].concat()).unwrap();
         assert!(dev.seed);
+    }
+
+    #[test]
+    fn the_outbox_fails_for_the_listed_recipients() {
+        assert_eq!(parse(&[]).unwrap().outbox, OutboxRules::default());
+        let dev = parse(&[
+            ("DEV_MAIL_REJECT", " a@x.example, b@x.example ,"),
+            ("DEV_MAIL_UNAVAILABLE", "c@x.example"),
+        ])
+        .unwrap();
+        assert_eq!(dev.outbox.reject, ["a@x.example", "b@x.example"]);
+        assert_eq!(dev.outbox.unavailable, ["c@x.example"]);
     }
 }

@@ -46,8 +46,19 @@ impl DevServer {
     /// Wires `app` to in-process queues and the outbox, and starts the queue
     /// workers and the schedule timers.
     pub fn start(app: App, queue_settings: QueueSettings, schedule: &Schedule) -> Self {
+        Self::start_with_outbox(app, queue_settings, schedule, Outbox::new())
+    }
+
+    /// Like [`DevServer::start`], mailing through `outbox` (one that fails
+    /// for some recipients, say).
+    pub fn start_with_outbox(
+        app: App,
+        queue_settings: QueueSettings,
+        schedule: &Schedule,
+        outbox: Outbox,
+    ) -> Self {
         let queues = Arc::new(MemoryQueues::new(queue_settings));
-        let outbox = Arc::new(Outbox::new());
+        let outbox = Arc::new(outbox);
         let app = Arc::new(
             app.with_publisher(queues.clone())
                 .with_mailer(outbox.clone()),

@@ -55,7 +55,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("console: http://{addr}/");
     println!("API description: http://{addr}/openapi.json; Ctrl-C stops");
-    let server = DevServer::start(app, dev.queues, &dev.schedule);
+    let outbox = stockroom::mail::Outbox::with_rules(dev.outbox);
+    let server = DevServer::start_with_outbox(app, dev.queues, &dev.schedule, outbox);
     serve(server, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -108,6 +108,11 @@ pub struct Settings {
     /// `MCF_SHIPPING_SPEED`: the speed an MCF order ships at when the
     /// customer named none.
     pub mcf_shipping_speed: ShippingSpeed,
+    /// Mail attempts per reorder before it is MAIL_FAILED.
+    pub reorder_mail_max_attempts: u32,
+    /// How long the mailer's claim on a reorder holds (SENDING) before the
+    /// stock check may take it back: longer than a mailer run can last.
+    pub reorder_mail_lease: Duration,
 }
 
 impl Default for Settings {
@@ -125,6 +130,8 @@ impl Default for Settings {
             forecast_review_period_days: 7,
             forecast_history_days: 365,
             mcf_shipping_speed: ShippingSpeed::Standard,
+            reorder_mail_max_attempts: 5,
+            reorder_mail_lease: Duration::from_secs(300),
         }
     }
 }
@@ -329,6 +336,26 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
     if !(1..=6).contains(&subpar_rating) {
         return Err(ConfigError::new("SUBPAR_RATING", "must be from 1 to 6"));
     }
+    let reorder_mail_max_attempts: u32 = env.parsed(
+        "REORDER_MAIL_MAX_ATTEMPTS",
+        defaults.reorder_mail_max_attempts,
+    )?;
+    if !(1..=100).contains(&reorder_mail_max_attempts) {
+        return Err(ConfigError::new(
+            "REORDER_MAIL_MAX_ATTEMPTS",
+            "must be from 1 to 100",
+        ));
+    }
+    let reorder_mail_lease: u64 = env.parsed(
+        "REORDER_MAIL_LEASE_SECONDS",
+        defaults.reorder_mail_lease.as_secs(),
+    )?;
+    if !(1..=86_400).contains(&reorder_mail_lease) {
+        return Err(ConfigError::new(
+            "REORDER_MAIL_LEASE_SECONDS",
+            "must be from 1 to 86400",
+        ));
+    }
     let settings = Settings {
         currency,
         default_reorder_point: env
@@ -357,6 +384,8 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
                 .map_err(|e| ConfigError::new("MCF_SHIPPING_SPEED", e.message()))?,
             None => defaults.mcf_shipping_speed,
         },
+        reorder_mail_max_attempts,
+        reorder_mail_lease: Duration::from_secs(reorder_mail_lease),
     };
     let amazon = match scope {
         // Only mcf mode speaks to Amazon; a self-fulfilling deployment is

@@ -7,8 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{
-    Fulfillment, Listing, ListingStatus, Order, OrderStatus, Reorder, ReorderReason, ReorderStatus,
-    ShippingAddress, ShippingSpeed, Supplier, money_string,
+    Fulfillment, Listing, ListingStatus, MailFailureCause, Order, OrderStatus, Reorder,
+    ReorderReason, ReorderStatus, ShippingAddress, ShippingSpeed, Supplier, money_string,
 };
 use crate::ports::PreviewOption;
 
@@ -17,6 +17,8 @@ pub fn timestamp(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A listing as an admin sees it: stock, status and the procurement
+/// fields (supplier, reorder point and quantity, lead time).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ListingView {
     #[schema(example = "MUG-BLUE")]
@@ -58,6 +60,59 @@ impl From<&Listing> for ListingView {
             auto_reorder_point: l.auto_reorder_point,
             low_stock: l.is_low_stock(),
             updated_at: timestamp(&l.updated_at),
+        }
+    }
+}
+
+/// A listing as a customer sees it in the shop: an ACTIVE listing's
+/// title, price and stock, nothing about how it is restocked.
+/// `additionalProperties: false` (from `deny_unknown_fields`) keeps it apart
+/// from [`ListingView`] in a `oneOf`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShopListingView {
+    #[schema(example = "MUG-BLUE")]
+    pub sku: String,
+    pub title: String,
+    /// Unit price, a decimal string.
+    #[schema(example = "12.50")]
+    pub price: String,
+    #[schema(example = "USD")]
+    pub currency: String,
+    /// Units that can be ordered now.
+    pub available: i64,
+    #[schema(example = "2024-05-01T12:00:00.000Z")]
+    pub updated_at: String,
+}
+
+impl From<&Listing> for ShopListingView {
+    fn from(l: &Listing) -> Self {
+        ShopListingView {
+            sku: l.sku.to_string(),
+            title: l.title.as_str().to_owned(),
+            price: l.price.to_string(),
+            currency: l.currency.to_string(),
+            available: l.available.get(),
+            updated_at: timestamp(&l.updated_at),
+        }
+    }
+}
+
+/// A listing read: the shop view for customers, the full view for admins.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ListingRead {
+    Shop(ShopListingView),
+    Full(ListingView),
+}
+
+impl ListingRead {
+    /// The view of `listing` for an admin (`full`) or a customer.
+    pub fn of(listing: &Listing, full: bool) -> Self {
+        if full {
+            ListingRead::Full(ListingView::from(listing))
+        } else {
+            ListingRead::Shop(ShopListingView::from(listing))
         }
     }
 }
@@ -305,6 +360,22 @@ pub struct ReorderView {
     pub received_quantity: Option<u32>,
     pub created_at: String,
     pub updated_at: String,
+    /// Times the mailer took it up to send.
+    pub mail_attempts: u32,
+    /// While SENDING: when the mailer's claim lapses and the stock check
+    /// may queue it again.
+    pub lease_expires_at: Option<String>,
+    /// Why the mail failed for good; set when MAIL_FAILED.
+    pub mail_failure: Option<MailFailureView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MailFailureView {
+    /// `rejected`: the mail service refused the message for good;
+    /// `retry_cap`: every allowed attempt failed.
+    pub cause: MailFailureCause,
+    /// What happened, for the admin.
+    pub detail: String,
 }
 
 impl From<&Reorder> for ReorderView {
@@ -319,6 +390,12 @@ impl From<&Reorder> for ReorderView {
             received_quantity: r.received_quantity,
             created_at: timestamp(&r.created_at),
             updated_at: timestamp(&r.updated_at),
+            mail_attempts: r.mail_attempts,
+            lease_expires_at: r.lease_expires_at.as_ref().map(timestamp),
+            mail_failure: r.mail_failure.as_ref().map(|f| MailFailureView {
+                cause: f.cause,
+                detail: f.detail.clone(),
+            }),
         }
     }
 }

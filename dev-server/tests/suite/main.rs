@@ -12,3 +12,4 @@ mod async_flows;
 mod concurrency;
 mod console;
 mod outage;
+mod reorder_mail;

@@ -62,8 +62,11 @@ export async function suppliers(section) {
 }
 
 const REORDER_STATUS = {
-  PENDING_APPROVAL: 'Awaiting approval', QUEUED: 'Queued', SENT: 'Sent', RECEIVED: 'Received', REJECTED: 'Rejected', CANCELLED: 'Cancelled',
+  PENDING_APPROVAL: 'Awaiting approval', QUEUED: 'Queued', SENDING: 'Sending', SENT: 'Sent', RECEIVED: 'Received', REJECTED: 'Rejected', CANCELLED: 'Cancelled', MAIL_FAILED: 'Mail failed',
 };
+// Statuses an admin may cancel from: not on its way to the supplier.
+const CANCELLABLE = new Set(['PENDING_APPROVAL', 'QUEUED', 'MAIL_FAILED']);
+const MAIL_FAILURES = { rejected: 'refused by the mail service', retry_cap: 'every attempt failed' };
 const REASONS = { low_stock: 'Low stock', forecast: 'Forecast' };
 
 export async function reorders(section) {
@@ -105,6 +108,9 @@ export async function reorders(section) {
         },
       }));
     }
+    if (CANCELLABLE.has(r.status)) {
+      box.append(button('Cancel', { class: 'danger', 'aria-label': `Cancel reorder of ${r.sku}`, onclick: () => act(r, 'cancel', undefined, `Reorder of ${r.sku} cancelled; the SKU can be reordered.`) }));
+    }
     return box;
   }
 
@@ -115,7 +121,8 @@ export async function reorders(section) {
       { title: 'Supplier', cell: (r) => r.supplier_id },
       { title: 'Quantity', cell: (r) => String(r.quantity) },
       { title: 'Reason', cell: (r) => REASONS[r.reason] || r.reason },
-      { title: 'Status', cell: (r) => h('span', { class: `badge ${r.status.toLowerCase()}` }, REORDER_STATUS[r.status] || r.status) },
+      { title: 'Status', cell: (r) => [h('span', { class: `badge ${r.status.toLowerCase()}` }, REORDER_STATUS[r.status] || r.status),
+        r.mail_failure ? h('span', { class: 'hint', title: r.mail_failure.detail }, ` (${MAIL_FAILURES[r.mail_failure.cause] || r.mail_failure.cause})`) : null] },
       { title: 'Actions', cell: actions },
     ], items, 'No reorders.')), (e) => note.error(e));
   filters.addEventListener('submit', (event) => {

@@ -148,6 +148,13 @@ pub enum Conflict {
         status: ReorderStatus,
         wanted: ReorderStatus,
     },
+    /// Only PENDING_APPROVAL, QUEUED and MAIL_FAILED reorders can be
+    /// cancelled: the others are on their way, or already closed.
+    #[error(
+        "the reorder is {} and can no longer be cancelled (only PENDING_APPROVAL, QUEUED or MAIL_FAILED can)",
+        .status.as_str()
+    )]
+    ReorderNotCancellable { status: ReorderStatus },
     /// A stock adjustment would leave the allowed range.
     #[error("stock would go {} (available: {available})", .limit.direction())]
     StockOutOfRange { limit: StockLimit, available: i64 },

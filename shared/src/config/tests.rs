@@ -205,3 +205,27 @@ fn the_mcf_shipping_speed_defaults_to_standard() {
         "MCF_SHIPPING_SPEED"
     );
 }
+
+#[test]
+fn reorder_mail_settings_are_bounded() {
+    let c = config(&[
+        SECRET,
+        ("REORDER_MAIL_MAX_ATTEMPTS", "2"),
+        ("REORDER_MAIL_LEASE_SECONDS", "45"),
+    ])
+    .unwrap();
+    assert_eq!(c.settings.reorder_mail_max_attempts, 2);
+    assert_eq!(
+        c.settings.reorder_mail_lease,
+        std::time::Duration::from_secs(45)
+    );
+    for (var, bad) in [
+        ("REORDER_MAIL_MAX_ATTEMPTS", "0"),
+        ("REORDER_MAIL_MAX_ATTEMPTS", "101"),
+        ("REORDER_MAIL_MAX_ATTEMPTS", "many"),
+        ("REORDER_MAIL_LEASE_SECONDS", "0"),
+        ("REORDER_MAIL_LEASE_SECONDS", "86401"),
+    ] {
+        assert_eq!(config(&[SECRET, (var, bad)]).unwrap_err().var, var, "{bad}");
+    }
+}

@@ -1,7 +1,9 @@
 //! `reorder-mailer`: parses ReorderQueued and mails the reorder
-//! (`app::reorders::mail`: emails the supplier at most once per reorder and
-//! marks it SENT). A reorder that does not exist can never be mailed, so
-//! its message is reported malformed rather than retried.
+//! (`app::reorders::mail`: claims it under a lease, emails the supplier and
+//! marks it SENT, or MAIL_FAILED when the mail service refuses it for good
+//! or the attempts run out). Only an outage fails the message, so that it
+//! is delivered again. A reorder that does not exist can never be mailed,
+//! so its message is reported malformed rather than retried.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 

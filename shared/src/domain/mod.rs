@@ -33,7 +33,9 @@ pub use order::{
     ShipmentPackage,
 };
 pub use quantity::{LineQuantity, Stock, StockDelta};
-pub use reorder::{Reorder, ReorderReason, ReorderStatus};
+pub use reorder::{
+    MAX_FAILURE_DETAIL_CHARS, MailFailure, MailFailureCause, Reorder, ReorderReason, ReorderStatus,
+};
 pub use shipping::{AddressFields, ShippingAddress, ShippingSpeed};
 pub use sku::Sku;
 pub use supplier::{Rating, Supplier, SupplierEmail};

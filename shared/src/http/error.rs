@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::app::{AppError, Conflict, Forbidden, Refusal, Unauthenticated};
-use crate::domain::Sku;
+use crate::domain::{ReorderStatus, Sku};
 use crate::ports::StoreError;
 
 /// Seconds a client should wait before retrying after a 503.
@@ -227,6 +227,13 @@ fn conflict_code(conflict: &Conflict) -> (&'static str, Option<Value>) {
         Conflict::ReorderWrongState { status, .. } => (
             "reorder_wrong_state",
             Some(json!({ "status": status.as_str() })),
+        ),
+        Conflict::ReorderNotCancellable { status } => (
+            "reorder_not_cancellable",
+            Some(json!({
+                "status": status.as_str(),
+                "cancellable": ReorderStatus::CANCELLABLE.map(ReorderStatus::as_str),
+            })),
         ),
         Conflict::StockOutOfRange { available, .. } => (
             "stock_out_of_range",

@@ -1,6 +1,6 @@
 //! `stock-check`: raises a reorder for every low-stock listing that has no
-//! open one, and re-publishes reorders left QUEUED
-//! (`app::procurement::check_stock`).
+//! open one, takes back reorder mail claims whose lease lapsed, and
+//! re-publishes reorders left QUEUED (`app::procurement::check_stock`).
 
 use super::JobSummary;
 use crate::app::procurement::{StockChecked, check_stock};
@@ -12,6 +12,8 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
         raised,
         failed,
         republished,
+        reclaimed,
+        mail_failed,
     } = check_stock(app).await?;
     let summary = JobSummary {
         job: "stock-check",
@@ -19,6 +21,12 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
         acted: raised,
         failed,
     };
-    tracing::info!(?summary, republished, "stock check done");
+    tracing::info!(
+        ?summary,
+        republished,
+        reclaimed,
+        mail_failed,
+        "stock check done"
+    );
     Ok(summary)
 }

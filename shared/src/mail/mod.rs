@@ -5,4 +5,4 @@ pub mod outbox;
 #[cfg(feature = "ses")]
 pub mod ses;
 
-pub use outbox::{Outbox, SentEmail};
+pub use outbox::{Outbox, OutboxRules, SentEmail};

@@ -6,8 +6,8 @@
 //! - [`contract`]: the store contract, one registry of cases that every
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
 //! - Handler suites on the memory store: `http_*`, [`assistant`] (with a
-//!   scripted model server), [`consumers`], [`mcf_orders`],
-//!   [`reorders`], [`notification_order`], [`demand_forecast`].
+//!   scripted model server), [`consumers`], [`mcf_orders`], [`reorders`],
+//!   [`reorder_mail`], [`notification_order`], [`demand_forecast`].
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
 //!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
@@ -37,9 +37,11 @@ mod http_bad_input;
 mod http_hardening;
 mod http_listings;
 mod http_orders;
+mod http_shop_view;
 mod layout;
 mod mcf_orders;
 mod notification_order;
+mod reorder_mail;
 mod reorders;
 #[cfg(feature = "sqs")]
 mod sqs_mocked;

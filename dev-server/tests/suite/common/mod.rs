@@ -51,7 +51,8 @@ impl Running {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let server = DevServer::start(app, dev.queues, &dev.schedule);
+            let outbox = stockroom::mail::Outbox::with_rules(dev.outbox);
+            let server = DevServer::start_with_outbox(app, dev.queues, &dev.schedule, outbox);
             serve(server, listener, async {
                 let _ = stopped.await;
             })

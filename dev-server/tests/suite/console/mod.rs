@@ -6,10 +6,10 @@
 //! which must show as text), the customer places orders (one refused for
 //! stock, named by SKU) and cancels one, the admin sees them in the
 //! dashboard's counts, cancels another, approves and receives the reorder
-//! the order raised, and reads a forecast. Assertions are on visible text,
-//! labels and roles. Throughout, the browser console must log no error
-//! (apart from the refusals the test provokes) and no request may leave
-//! 127.0.0.1. Screenshots of every page at 1280 and 390 pixels wide go to
+//! the order raised, cancels a second reorder, and reads a forecast.
+//! Assertions are on visible text, labels and roles. Throughout, the
+//! browser console must log no error (apart from the refusals the test
+//! provokes) and no request may leave 127.0.0.1. Screenshots of every page at 1280 and 390 pixels wide go to
 //! `target/console-screenshots/`; the first-load weight and the time from
 //! "Sign in" to a drawn dashboard are printed (see BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -472,6 +472,37 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
     w.b.find(&format!(
         "{}//*[normalize-space()='Received']",
         Walk::row("LAMP-TEST")
+    ))
+    .await;
+    // A second low listing of the same supplier waits for approval; the
+    // admin cancels it instead.
+    let reply = server
+        .client
+        .put(server.url("/listings/CANCEL-TEST"))
+        .bearer_auth(&server.admin_token)
+        .json(
+            &json!({ "title": "Cancelled lamp", "price": "5.00", "available": 1,
+                       "reorder_point": 3, "supplier_id": "slowpoke" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success());
+    let reply = server
+        .client
+        .post(server.url("/_dev/schedules/stock-check"))
+        .bearer_auth(&server.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success());
+    w.press("Filter").await;
+    w.press("Cancel reorder of CANCEL-TEST").await;
+    w.wait_text("Reorder of CANCEL-TEST cancelled; the SKU can be reordered.")
+        .await;
+    w.b.find(&format!(
+        "{}//*[normalize-space()='Cancelled']",
+        Walk::row("CANCEL-TEST")
     ))
     .await;
     w.audit("reorders").await;

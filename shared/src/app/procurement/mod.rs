@@ -5,6 +5,7 @@
 //! * [`check_stock`] is the scheduled sweep that raises the reorders stock
 //!   levels call for and re-publishes lost ones.
 
+mod mailing;
 pub mod reorders;
 mod stock_check;
 pub mod suppliers;

@@ -1,6 +1,7 @@
 //! Reorders: raising them (one open per SKU), the approval gate for subpar
 //! suppliers, publishing them for the mailer (and again when a publish was
-//! lost), mailing, and receiving the goods.
+//! lost), cancelling, and receiving the goods. Mailing them (the claim,
+//! its lease and the end states) is in `super::mailing`, re-exported here.
 
 use std::pin::pin;
 
@@ -9,12 +10,13 @@ use futures::TryStreamExt;
 
 use crate::app::paging::pages;
 use crate::app::{App, AppError, Conflict, Refusal, Resource};
-use crate::domain::{Listing, Reorder, ReorderId, ReorderReason, ReorderStatus, Sku, Supplier};
+use crate::domain::{Listing, Reorder, ReorderId, ReorderReason, ReorderStatus, Sku};
 use crate::messages::ReorderQueued;
 use crate::ports::{
-    CreateReorderError, Email, MailError, Page, PageRequest, PublishQueue, ReorderUpdate,
-    UpdateError,
+    CreateReorderError, Page, PageRequest, PublishQueue, ReorderUpdate, UpdateError,
 };
+
+pub use super::mailing::{Mailed, Reclaimed, mail, reclaim_lapsed, reorder_email};
 
 /// What raising a reorder did.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +64,9 @@ pub async fn raise(
         updated_at: now,
         received_quantity: None,
         version: 1,
+        mail_attempts: 0,
+        lease_expires_at: None,
+        mail_failure: None,
     };
     match app.store.create_reorder(&reorder).await {
         Ok(()) => {}
@@ -142,15 +147,14 @@ pub async fn check_sku(app: &App, sku: &Sku) -> Result<Raised, AppError> {
 
 const MAX_ATTEMPTS: usize = 8;
 
-/// Moves a reorder from one of `from` to `to` (with `add_stock` when
-/// receiving), conditionally on its version;
-/// [`Conflict::ReorderWrongState`] when it is in another state.
-async fn transition(
+/// Replaces a reorder by `change(current)` (with `add_stock` when
+/// receiving), conditionally on its version, reading it again when another
+/// writer got there first. `change` refuses with the error to answer.
+pub(super) async fn update_with(
     app: &App,
     reorder_id: ReorderId,
-    from: &[ReorderStatus],
-    to: ReorderStatus,
-    received: Option<u32>,
+    add_stock: Option<u32>,
+    change: impl Fn(&Reorder) -> Result<Reorder, AppError>,
 ) -> Result<Reorder, AppError> {
     for _ in 0..MAX_ATTEMPTS {
         let current = app
@@ -158,34 +162,50 @@ async fn transition(
             .get_reorder(reorder_id)
             .await?
             .ok_or(AppError::NotFound(Resource::Reorder))?;
-        let allowed = from.contains(&current.status);
-        let Some(mut next) = current
-            .transitioned(to, app.clock.now())
-            .filter(|_| allowed)
-        else {
-            return Err(Conflict::ReorderWrongState {
-                status: current.status,
-                wanted: to,
-            }
-            .into());
-        };
-        next.received_quantity = received.or(next.received_quantity);
+        let next = change(&current)?;
+        let sku = next.sku.clone();
         let update = ReorderUpdate {
             previous: current,
             next: next.clone(),
-            add_stock: received,
+            add_stock,
         };
         match app.store.update_reorder(&update).await {
             Ok(()) => return Ok(next),
             Err(UpdateError::Conflict) => continue,
-            Err(UpdateError::NotFound) if received.is_some() => {
-                return Err(Refusal::ListingGone(next.sku).into());
+            Err(UpdateError::NotFound) if add_stock.is_some() => {
+                return Err(Refusal::ListingGone(sku).into());
             }
             Err(UpdateError::NotFound) => return Err(AppError::NotFound(Resource::Reorder)),
             Err(UpdateError::Store(e)) => return Err(e.into()),
         }
     }
     Err(Conflict::ConcurrentUpdate(Resource::Reorder).into())
+}
+
+/// Moves a reorder from one of `from` to `to` (with `received` units when
+/// receiving); [`Conflict::ReorderWrongState`] when it is in another state.
+async fn transition(
+    app: &App,
+    reorder_id: ReorderId,
+    from: &[ReorderStatus],
+    to: ReorderStatus,
+    received: Option<u32>,
+) -> Result<Reorder, AppError> {
+    update_with(app, reorder_id, received, |current| {
+        let wrong_state = || Conflict::ReorderWrongState {
+            status: current.status,
+            wanted: to,
+        };
+        if !from.contains(&current.status) {
+            return Err(wrong_state().into());
+        }
+        let mut next = current
+            .transitioned(to, app.clock.now())
+            .ok_or_else(wrong_state)?;
+        next.received_quantity = received.or(next.received_quantity);
+        Ok(next)
+    })
+    .await
 }
 
 /// Approves a reorder waiting for approval: it is queued and mailed once.
@@ -213,6 +233,26 @@ pub async fn reject(app: &App, reorder_id: ReorderId) -> Result<Reorder, AppErro
     .await
 }
 
+/// Cancels a reorder that is not on its way to the supplier (see
+/// [`ReorderStatus::CANCELLABLE`]); its SKU may then be reordered. A
+/// QUEUED reorder's message may still be delivered: the mailer finds it
+/// CANCELLED and sends nothing.
+pub async fn cancel(app: &App, reorder_id: ReorderId) -> Result<Reorder, AppError> {
+    let cancelled = update_with(app, reorder_id, None, |current| {
+        current
+            .transitioned(ReorderStatus::Cancelled, app.clock.now())
+            .ok_or_else(|| {
+                Conflict::ReorderNotCancellable {
+                    status: current.status,
+                }
+                .into()
+            })
+    })
+    .await?;
+    tracing::info!(reorder_id = %reorder_id, sku = %cancelled.sku, "reorder cancelled");
+    Ok(cancelled)
+}
+
 /// Records the goods as received and adds them to the stock, once.
 pub async fn receive(app: &App, reorder_id: ReorderId, quantity: u32) -> Result<Reorder, AppError> {
     transition(
@@ -232,110 +272,4 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<Reorder>, AppError> {
     Ok(app.store.list_reorders(status, page).await?)
-}
-
-/// What the mailer did with a reorder message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mailed {
-    Sent,
-    /// Already sent, or no longer waiting to be sent (not approved, rejected...).
-    NothingToDo(ReorderStatus),
-}
-
-/// Sends the reorder email at most once: the reorder is first claimed
-/// (QUEUED -> SENT, conditional on its version), then mailed; if the mail
-/// service refuses, the claim is undone so that a redelivery retries.
-pub async fn mail(app: &App, reorder_id: ReorderId) -> Result<Mailed, AppError> {
-    let Some(current) = app.store.get_reorder(reorder_id).await? else {
-        return Err(AppError::NotFound(Resource::Reorder));
-    };
-    if current.status != ReorderStatus::Queued {
-        return Ok(Mailed::NothingToDo(current.status));
-    }
-    let supplier = app
-        .store
-        .get_supplier(&current.supplier_id)
-        .await?
-        .ok_or(AppError::NotFound(Resource::Supplier))?;
-    let listing = app.store.get_listing(&current.sku).await?;
-    let email = reorder_email(&current, &supplier, listing.as_ref());
-    let claimed = match transition(
-        app,
-        reorder_id,
-        &[ReorderStatus::Queued],
-        ReorderStatus::Sent,
-        None,
-    )
-    .await
-    {
-        Ok(claimed) => claimed,
-        // Another delivery claimed it first.
-        Err(AppError::Conflict(_)) => {
-            let status = app
-                .store
-                .get_reorder(reorder_id)
-                .await?
-                .map_or(current.status, |r| r.status);
-            return Ok(Mailed::NothingToDo(status));
-        }
-        Err(e) => return Err(e),
-    };
-    match app.send_mail(&email).await {
-        Ok(()) => {
-            tracing::info!(reorder_id = %reorder_id, to = %email.to, "reorder mailed");
-            Ok(Mailed::Sent)
-        }
-        Err(error) => {
-            tracing::warn!(reorder_id = %reorder_id, error = %crate::telemetry::chain(&error), "reorder mail failed; releasing the claim");
-            let undo = ReorderUpdate {
-                next: claimed
-                    .transitioned(ReorderStatus::Queued, app.clock.now())
-                    .unwrap_or_else(|| claimed.clone()),
-                previous: claimed,
-                add_stock: None,
-            };
-            app.store.update_reorder(&undo).await.map_err(|e| match e {
-                UpdateError::Store(e) => AppError::Store(e),
-                other => AppError::internal("releasing a reorder claim", other),
-            })?;
-            Err(match error {
-                MailError::Unavailable(source) => AppError::Unavailable {
-                    service: "the mail service",
-                    source,
-                },
-                MailError::Rejected(source) => {
-                    AppError::internal("the mail service refused the reorder", source)
-                }
-            })
-        }
-    }
-}
-
-/// The email a supplier receives: item, SKU, quantity, supplier and reason.
-pub fn reorder_email(reorder: &Reorder, supplier: &Supplier, listing: Option<&Listing>) -> Email {
-    let item = listing.map_or_else(|| reorder.sku.to_string(), |l| l.title.as_str().to_owned());
-    Email {
-        to: supplier.email.as_str().to_owned(),
-        subject: format!(
-            "Reorder request: {} x {item} ({})",
-            reorder.quantity, reorder.sku
-        ),
-        body: format!(
-            "Hello {name},\n\n\
-             Please supply the following:\n\n\
-             Item:      {item}\n\
-             SKU:       {sku}\n\
-             Quantity:  {quantity}\n\
-             Supplier:  {name} ({supplier_id})\n\
-             Reason:    {reason}\n\
-             Reference: {reorder_id}\n\n\
-             Thank you,\nStockroom\n",
-            name = supplier.name,
-            sku = reorder.sku,
-            quantity = reorder.quantity,
-            supplier_id = supplier.supplier_id,
-            reason = reorder.reason.describe(),
-            reorder_id = reorder.reorder_id,
-        ),
-    }
 }

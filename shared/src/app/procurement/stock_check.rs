@@ -1,5 +1,6 @@
 //! The stock check: a reorder for every low-stock listing that has no open
-//! one, then the reorders whose publish was lost are published again.
+//! one; then the mail claims whose lease lapsed are taken back, and the
+//! reorders whose publish was lost are published again.
 //!
 //! Orders and notifications raise reorders as stock falls; this sweep
 //! catches what they could not (a listing whose reorder point was raised,
@@ -25,13 +26,22 @@ pub struct StockChecked {
     pub failed: u64,
     /// QUEUED reorders published again.
     pub republished: u64,
+    /// SENDING reorders whose lease lapsed, queued and published again.
+    pub reclaimed: u64,
+    /// SENDING reorders whose lease lapsed on their last attempt: MAIL_FAILED.
+    pub mail_failed: u64,
 }
 
-/// Raises the missing reorders and re-publishes the stale QUEUED ones. A
+/// Raises the missing reorders, reclaims lapsed mail claims (before the
+/// raise, so that a reorder failed for good frees its SKU in the same run)
+/// and re-publishes the stale QUEUED ones. A
 /// listing that cannot be reordered is logged and counted; an outage ends
 /// the run with an error, since every other listing would fail the same way.
 pub async fn check_stock(app: &App) -> Result<StockChecked, AppError> {
     let mut checked = StockChecked::default();
+    let reclaimed = reorders::reclaim_lapsed(app).await?;
+    checked.reclaimed = reclaimed.requeued;
+    checked.mail_failed = reclaimed.failed;
     let mut low = pin!(pages(|page| async move {
         app.store.low_stock_listings(&page).await
     }));

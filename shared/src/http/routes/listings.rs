@@ -1,16 +1,23 @@
 //! `/listings*`: the catalogue. Reads for anyone signed in, writes for admins.
+//!
+//! Reads come in two views. Admins get every listing in full
+//! ([`ListingView`]). Customers get the shop ([`ShopListingView`]): ACTIVE
+//! listings only, without the procurement fields (supplier, reorder point
+//! and quantity, lead time, low-stock flag); another status is absent from
+//! their lists, whatever the filter, and 404 on a single read, as if it
+//! did not exist.
 
 use http::{Response, StatusCode};
 use lambda_http::Body;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::{self, App, ListingInput};
+use crate::app::{self, App, AppError, ListingInput, Resource};
 use crate::domain::{Currency, ListingStatus, Price, Sku, Stock, StockDelta, SupplierId, Title};
 use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
 use crate::ports::{ListingFilter, SearchTerm};
-use crate::views::{ListingView, PageView};
+use crate::views::{ListingRead, ListingView, PageView, ShopListingView};
 
 fn sku_param(req: &ApiRequest) -> Result<Sku, ApiError> {
     Sku::parse(req.param("sku")).map_err(|e| field_error("sku", e.message()))
@@ -21,19 +28,19 @@ fn sku_param(req: &ApiRequest) -> Result<Sku, ApiError> {
     params(
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
-        ("status" = Option<ListingStatus>, Query, description = "Only this status"),
-        ("low_stock" = Option<bool>, Query, description = "Only listings at or below (true) / above (false) their reorder point"),
+        ("status" = Option<ListingStatus>, Query, description = "Only this status. Customers only ever see ACTIVE listings: another status gives them an empty page"),
+        ("low_stock" = Option<bool>, Query, description = "Admins: only listings at or below (true) / above (false) their reorder point. Ignored for customers, who are not shown reorder points"),
         ("q" = Option<String>, Query, description = "Case-insensitive text in the SKU or title"),
     ),
     responses(
-        (status = 200, description = "A page of listings in SKU order", body = PageView<ListingView>),
+        (status = 200, description = "A page of listings in SKU order: `ShopListingView` items for a customer, `ListingView` items for an admin", body = PageView<ListingRead>),
         (status = 400, description = "Bad filter, limit or cursor", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    req.principal(app)?;
+    let full = req.principal(app)?.is_admin();
     let page = req.page()?;
     let status = req
         .query("status")
@@ -51,16 +58,37 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
         .map(SearchTerm::parse)
         .transpose()
         .map_err(|e| field_error("q", e.message()))?;
-    let filter = ListingFilter {
-        status,
-        low_stock,
-        q,
+    let filter = if full {
+        ListingFilter {
+            status,
+            low_stock,
+            q,
+        }
+    } else if status.is_none_or(|s| s == ListingStatus::Active) {
+        ListingFilter {
+            status: Some(ListingStatus::Active),
+            low_stock: None,
+            q,
+        }
+    } else {
+        return Ok(response::json(
+            StatusCode::OK,
+            &PageView::<ShopListingView> {
+                items: Vec::new(),
+                next_cursor: None,
+            },
+        ));
     };
     let found = app::list_listings(app, &filter, &page).await?;
     Ok(response::json(
         StatusCode::OK,
         &PageView {
-            items: found.items.iter().map(ListingView::from).collect(),
+            items: found
+                .items
+                .iter()
+                .filter(|l| full || l.status == ListingStatus::Active)
+                .map(|l| ListingRead::of(l, full))
+                .collect(),
             next_cursor: found.next_cursor.map(|c| c.as_str().to_owned()),
         },
     ))
@@ -70,18 +98,24 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
     get, path = "/listings/{sku}", tag = "listings",
     params(("sku" = String, Path, description = "Seller SKU")),
     responses(
-        (status = 200, description = "The listing", body = ListingView),
+        (status = 200, description = "The listing: a `ShopListingView` for a customer, a `ListingView` for an admin", body = ListingRead),
         (status = 400, description = "Malformed SKU", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No such listing", body = ErrorBody),
+        (status = 404, description = "No such listing (for a customer, also one that is not ACTIVE)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    req.principal(app)?;
+    let full = req.principal(app)?.is_admin();
     let sku = sku_param(req)?;
     let listing = app::get_listing(app, &sku).await?;
-    Ok(response::json(StatusCode::OK, &ListingView::from(&listing)))
+    if !full && listing.status != ListingStatus::Active {
+        return Err(AppError::NotFound(Resource::Listing).into());
+    }
+    Ok(response::json(
+        StatusCode::OK,
+        &ListingRead::of(&listing, full),
+    ))
 }
 
 /// The writable fields of a listing.

@@ -49,6 +49,7 @@ pub(super) async fn dispatch(
         ApproveReorder => reorders::approve(app, req).await,
         RejectReorder => reorders::reject(app, req).await,
         ReceiveReorder => reorders::receive(app, req).await,
+        CancelReorder => reorders::cancel(app, req).await,
         Metrics => metrics::metrics(app, req).await,
         OrderMetrics => metrics::order_metrics(app, req).await,
         Analytics => analytics::analytics(app, req).await,

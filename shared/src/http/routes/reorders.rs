@@ -1,4 +1,5 @@
-//! `/reorders*` (admin): reorder requests and their approval.
+//! `/reorders*` (admin): reorder requests, their approval, receiving and
+//! cancelling. The lifecycle is in `crate::domain::reorder`.
 
 use http::{Response, StatusCode};
 use lambda_http::Body;
@@ -19,7 +20,7 @@ fn reorder_id(req: &ApiRequest) -> Result<ReorderId, ApiError> {
 #[utoipa::path(
     get, path = "/reorders", tag = "reorders",
     params(
-        ("status" = Option<ReorderStatus>, Query, description = "Only this status (e.g. PENDING_APPROVAL)"),
+        ("status" = Option<ReorderStatus>, Query, description = "Only this status (e.g. PENDING_APPROVAL, or MAIL_FAILED for the mails that need attention)"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
     ),
@@ -34,10 +35,8 @@ pub async fn list_reorders(app: &App, req: &ApiRequest) -> Result<Response<Body>
     req.admin(app)?;
     let status = match req.query("status") {
         Some(raw) => Some(ReorderStatus::parse(raw).ok_or_else(|| {
-            field_error(
-                "status",
-                "must be one of PENDING_APPROVAL, QUEUED, SENT, RECEIVED, REJECTED, CANCELLED",
-            )
+            let names: Vec<&str> = ReorderStatus::ALL.map(ReorderStatus::as_str).into();
+            field_error("status", &format!("must be one of {}", names.join(", ")))
         })?),
         None => None,
     };
@@ -116,5 +115,22 @@ pub async fn receive(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiE
         ));
     }
     let reorder = reorders::receive(app, id, body.quantity).await?;
+    Ok(response::json(StatusCode::OK, &ReorderView::from(&reorder)))
+}
+
+#[utoipa::path(
+    post, path = "/reorders/{id}/cancel", tag = "reorders",
+    params(("id" = String, Path, description = "Reorder id")),
+    responses(
+        (status = 200, description = "Cancelled; never mailed (or no longer retried), and the SKU may be reordered again", body = ReorderView),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such reorder", body = ErrorBody),
+        (status = 409, description = "Not PENDING_APPROVAL, QUEUED or MAIL_FAILED (`reorder_not_cancellable`, with `status` and `cancellable` in the details)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    req.admin(app)?;
+    let reorder = reorders::cancel(app, reorder_id(req)?).await?;
     Ok(response::json(StatusCode::OK, &ReorderView::from(&reorder)))
 }

@@ -11,9 +11,9 @@ use mongodb::bson::{Bson, Document, doc};
 
 use super::codec::{self, Fields, int, lit};
 use crate::domain::{
-    Currency, Customer, EventStamp, Listing, ListingDraft, ListingStatus, PasswordHash, Price,
-    Rating, Reorder, ReorderReason, ReorderStatus, Role, Sku, Stock, Supplier, SupplierEmail,
-    SupplierId, Title, Username,
+    Currency, Customer, EventStamp, Listing, ListingDraft, ListingStatus, MailFailure,
+    MailFailureCause, PasswordHash, Price, Rating, Reorder, ReorderReason, ReorderStatus, Role,
+    Sku, Stock, Supplier, SupplierEmail, SupplierId, Title, Username,
 };
 use crate::ports::StoreError;
 
@@ -194,6 +194,12 @@ pub(super) fn reorder_doc(reorder: &Reorder) -> Result<Document, StoreError> {
         "updated_at": codec::time(reorder.updated_at)?,
         "received_quantity": reorder.received_quantity.map(int),
         "version": codec::counter(reorder.version)?,
+        "mail_attempts": int(reorder.mail_attempts),
+        "lease_expires_at": reorder.lease_expires_at.map(codec::time).transpose()?,
+        "mail_failure": reorder.mail_failure.as_ref().map(|f| doc! {
+            "cause": f.cause.as_str(),
+            "detail": f.detail.as_str(),
+        }),
     })
 }
 
@@ -217,6 +223,21 @@ pub(super) fn reorder_from(doc: &Document) -> Result<Reorder, StoreError> {
         updated_at: f.time("updated_at")?,
         received_quantity: f.opt_u32("received_quantity")?,
         version: f.u64("version")?,
+        // Absent from reorders stored before mails had a lease.
+        mail_attempts: f.opt_u32("mail_attempts")?.unwrap_or(0),
+        lease_expires_at: f.opt_time("lease_expires_at")?,
+        mail_failure: match f.optional("mail_failure") {
+            None => None,
+            Some(_) => {
+                let failure = Fields::new(f.doc("mail_failure")?, "reorder mail failure");
+                Some(MailFailure {
+                    cause: failure.parsed("cause", |s| {
+                        MailFailureCause::parse(s).ok_or("unknown cause")
+                    })?,
+                    detail: failure.str("detail")?.to_owned(),
+                })
+            }
+        },
     })
 }
 
@@ -322,10 +343,45 @@ mod tests {
             updated_at: Utc::now(),
             received_quantity: Some(24),
             version: 3,
+            mail_attempts: 1,
+            lease_expires_at: None,
+            mail_failure: None,
         };
         assert_eq!(
             reorder_from(&reorder_doc(&reorder).unwrap()).unwrap(),
             reorder
         );
+        let sending = Reorder {
+            status: ReorderStatus::Sending,
+            received_quantity: None,
+            mail_attempts: 2,
+            lease_expires_at: Some(Utc::now()),
+            ..reorder.clone()
+        };
+        assert_eq!(
+            reorder_from(&reorder_doc(&sending).unwrap()).unwrap(),
+            sending
+        );
+        let failed = Reorder {
+            status: ReorderStatus::MailFailed,
+            lease_expires_at: None,
+            mail_failure: Some(MailFailure::new(
+                MailFailureCause::Rejected,
+                "the mail service refused the message",
+            )),
+            ..sending
+        };
+        assert_eq!(
+            reorder_from(&reorder_doc(&failed).unwrap()).unwrap(),
+            failed
+        );
+        // Stored before mails had a lease: no attempts, no lease, no failure.
+        let mut old = reorder_doc(&reorder).unwrap();
+        for field in ["mail_attempts", "lease_expires_at", "mail_failure"] {
+            old.remove(field);
+        }
+        let read = reorder_from(&old).unwrap();
+        assert_eq!((read.mail_attempts, read.lease_expires_at), (0, None));
+        assert_eq!(read.mail_failure, None);
     }
 }

@@ -47,6 +47,7 @@ contract_suite!(
         usernames_are_unique: no_transactions!(),
         one_open_reorder_per_sku: no_transactions!(),
         receiving_a_reorder_adds_stock_once: no_transactions!(),
+        reorder_mail_states_round_trip_and_free_the_sku: no_transactions!(),
         racing_orders_never_oversell: no_transactions!(),
         racing_multi_line_orders_conserve_stock: no_transactions!(),
         racing_duplicate_idempotency_keys_create_one_order: no_transactions!(),

@@ -62,6 +62,7 @@ macro_rules! contract_cases {
                 suppliers_round_trip_and_page,
                 one_open_reorder_per_sku,
                 receiving_a_reorder_adds_stock_once,
+                reorder_mail_states_round_trip_and_free_the_sku,
                 forecasts_round_trip_latest_wins,
             ],
             racing: [

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::fixtures::*;
 use stockroom::domain::{
-    Rating, Reorder, ReorderId, ReorderReason, ReorderStatus, Supplier, SupplierEmail, SupplierId,
+    MailFailure, MailFailureCause, Rating, Reorder, ReorderId, ReorderReason, ReorderStatus,
+    Supplier, SupplierEmail, SupplierId,
 };
 use stockroom::ports::{CreateReorderError, PageRequest, ReorderUpdate, Store, UpdateError};
 
@@ -32,6 +33,9 @@ fn reorder(sku_name: &str, supplier_id: &str, status: ReorderStatus) -> Reorder 
         updated_at: now(),
         received_quantity: None,
         version: 1,
+        mail_attempts: 0,
+        lease_expires_at: None,
+        mail_failure: None,
     }
 }
 
@@ -162,6 +166,104 @@ pub async fn receiving_a_reorder_adds_stock_once(store: Arc<dyn Store>) {
         .create_reorder(&reorder(&name, "s1", ReorderStatus::Queued))
         .await
         .unwrap();
+}
+
+/// Applies `previous -> next` and reads it back as written.
+async fn step(store: &dyn Store, previous: &Reorder, next: &Reorder) {
+    let update = ReorderUpdate {
+        previous: previous.clone(),
+        next: next.clone(),
+        add_stock: None,
+    };
+    store.update_reorder(&update).await.unwrap();
+    let stored = store.get_reorder(next.reorder_id).await.unwrap().unwrap();
+    assert_eq!(&stored, next, "stored as written");
+}
+
+async fn listed(store: &dyn Store, status: ReorderStatus, id: ReorderId) -> bool {
+    store
+        .list_reorders(Some(status), &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .any(|r| r.reorder_id == id && r.status == status)
+}
+
+fn open_exists(result: Result<(), CreateReorderError>) -> ReorderId {
+    match result {
+        Err(CreateReorderError::OpenExists(id)) => id,
+        other => panic!("expected an open reorder, got {other:?}"),
+    }
+}
+
+/// The mailer's claim (SENDING with a lease and an attempt count), its
+/// release, MAIL_FAILED with the reason and CANCELLED are stored as
+/// written; SENDING keeps the SKU blocked, MAIL_FAILED and CANCELLED free
+/// it, and closing a reorder never frees another one's SKU.
+pub async fn reorder_mail_states_round_trip_and_free_the_sku(store: Arc<dyn Store>) {
+    let name = unique("RML-");
+    listing(store.as_ref(), &name, 1).await;
+    let lease = chrono::Duration::seconds(300);
+    let queued = reorder(&name, "s1", ReorderStatus::Queued);
+    store.create_reorder(&queued).await.unwrap();
+
+    let claimed = queued.claimed(now(), lease).unwrap();
+    step(store.as_ref(), &queued, &claimed).await;
+    assert_eq!(claimed.mail_attempts, 1);
+    assert!(claimed.lease_expires_at.is_some());
+    assert!(listed(store.as_ref(), ReorderStatus::Sending, claimed.reorder_id).await);
+    // A second claim from the same read loses.
+    let rival = queued.claimed(now(), lease).unwrap();
+    let update = ReorderUpdate {
+        previous: queued.clone(),
+        next: rival,
+        add_stock: None,
+    };
+    assert!(matches!(
+        store.update_reorder(&update).await,
+        Err(UpdateError::Conflict)
+    ));
+    let blocked = reorder(&name, "s1", ReorderStatus::Queued);
+    assert_eq!(
+        open_exists(store.create_reorder(&blocked).await),
+        queued.reorder_id,
+        "SENDING is open"
+    );
+
+    let released = claimed.transitioned(ReorderStatus::Queued, now()).unwrap();
+    step(store.as_ref(), &claimed, &released).await;
+    assert_eq!(released.lease_expires_at, None);
+    let again = released.claimed(now(), lease).unwrap();
+    step(store.as_ref(), &released, &again).await;
+    let failure = MailFailure::new(MailFailureCause::Rejected, "refused: bad address");
+    let failed = again.mail_failed(now(), failure).unwrap();
+    step(store.as_ref(), &again, &failed).await;
+    assert_eq!(failed.mail_attempts, 2);
+    assert!(listed(store.as_ref(), ReorderStatus::MailFailed, failed.reorder_id).await);
+    assert!(!listed(store.as_ref(), ReorderStatus::Sending, failed.reorder_id).await);
+
+    // MAIL_FAILED frees the SKU.
+    let next = reorder(&name, "s1", ReorderStatus::Queued);
+    store.create_reorder(&next).await.unwrap();
+    // Cancelling the failed one keeps the new one's hold on the SKU.
+    let cancelled = failed
+        .transitioned(ReorderStatus::Cancelled, now())
+        .unwrap();
+    step(store.as_ref(), &failed, &cancelled).await;
+    assert_eq!(
+        cancelled.mail_failure, failed.mail_failure,
+        "the reason stays"
+    );
+    let third = reorder(&name, "s1", ReorderStatus::PendingApproval);
+    assert_eq!(
+        open_exists(store.create_reorder(&third).await),
+        next.reorder_id
+    );
+    // Cancelling the open one frees it.
+    let next_cancelled = next.transitioned(ReorderStatus::Cancelled, now()).unwrap();
+    step(store.as_ref(), &next, &next_cancelled).await;
+    store.create_reorder(&third).await.unwrap();
 }
 
 pub async fn racing_reorders_open_one_per_sku(store: Arc<dyn Store>, racers: usize) {

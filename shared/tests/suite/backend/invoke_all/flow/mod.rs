@@ -62,7 +62,7 @@ pub async fn run(env: &Env) {
     suppliers(env, &alice, &admin).await;
     listings(env, &alice, &admin).await;
     let (order_id, _) = orders(env, &alice, &admin).await;
-    notifications(env, &alice, &order_id).await;
+    notifications(env, &alice, &admin, &order_id).await;
     procurement(env, &alice, &admin).await;
     recovery_forecast_and_metrics(env, &alice, &admin).await;
     console(env).await;

@@ -157,7 +157,7 @@ fn edit_body(event: &mut Value, edit: impl FnOnce(&mut Value)) {
     event["Records"][0]["body"] = json!(body.to_string());
 }
 
-pub async fn notifications(env: &Env, alice: &str, order_id: &str) {
+pub async fn notifications(env: &Env, alice: &str, admin: &str, order_id: &str) {
     let fixture = env.fixture("listing-notifications/mfn-quantity-raw.json");
     let answer = env
         .invoke("listing-notifications", &fixture, "mfn-raw")
@@ -208,11 +208,25 @@ pub async fn notifications(env: &Env, alice: &str, order_id: &str) {
         "status change applied",
         &answer,
     );
-    let red = listing(env, alice, "MUG-RED", "get-after-status").await;
+    // An INACTIVE listing is out of the shop: admins read it, customers 404.
+    let red = listing(env, admin, "MUG-RED", "get-after-status").await;
     env.check(
         red["status"] == "INACTIVE",
         "MUG-RED, DISCOVERABLE but not BUYABLE, is INACTIVE",
         &red,
+    );
+    let req = env.req("listings-api/get-listing.json").token(alice);
+    let (status, body) = env
+        .http(
+            "listings-api",
+            "get-inactive-as-customer",
+            req.path("/listings/MUG-RED"),
+        )
+        .await;
+    env.check(
+        status == 404,
+        "a customer does not see the INACTIVE MUG-RED",
+        (status, &body),
     );
     let mut event = env.fixture("listing-notifications/status-change-eventbridge.json");
     edit_body(&mut event, |envelope| {
@@ -233,7 +247,7 @@ pub async fn notifications(env: &Env, alice: &str, order_id: &str) {
         "status change in its envelope applied; a fulfilment notice on this queue is reported",
         &answer,
     );
-    let lamp = listing(env, alice, "LAMP-OAK", "get-after-status-eb").await;
+    let lamp = listing(env, admin, "LAMP-OAK", "get-after-status-eb").await;
     env.check(lamp["status"] == "INACTIVE", "LAMP-OAK is INACTIVE", &lamp);
 
     for (fixture, label) in [
