@@ -112,7 +112,23 @@ impl SqsPublisher {
     }
 
     /// Sends one batch; returns the bodies SQS refused for good.
-    async fn send_batch(&self, url: &str, bodies: &[String]) -> Result<Vec<String>, PublishError> {
+    async fn send_batch(
+        &self,
+        queue: PublishQueue,
+        url: &str,
+        bodies: &[String],
+    ) -> Result<Vec<String>, PublishError> {
+        // A FIFO queue needs a group and a deduplication id per message;
+        // the id is fixed before the first attempt, so an entry sent again
+        // after a transient failure is still one message.
+        let fifo: Vec<Option<(String, String)>> = bodies
+            .iter()
+            .map(|body| {
+                queue
+                    .message_group(body)
+                    .map(|group| (group, uuid::Uuid::new_v4().to_string()))
+            })
+            .collect();
         let mut pending: Vec<(usize, &String)> = bodies.iter().enumerate().collect();
         let mut refused = Vec::new();
         let mut attempts = ENTRY_RETRY.start();
@@ -120,9 +136,12 @@ impl SqsPublisher {
             let entries = pending
                 .iter()
                 .map(|(i, body)| {
+                    let (group, dedup) = fifo[*i].clone().unzip();
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
                         .message_body(body.as_str())
+                        .set_message_group_id(group)
+                        .set_message_deduplication_id(dedup)
                         .build()
                         .map_err(|e| PublishError::Rejected {
                             failed: 1,
@@ -186,7 +205,7 @@ impl Publisher for SqsPublisher {
             .ok_or(PublishError::NotConfigured(queue))?;
         let mut refused = Vec::new();
         for batch in bodies.chunks(BATCH_SIZE) {
-            refused.extend(self.send_batch(url, batch).await?);
+            refused.extend(self.send_batch(queue, url, batch).await?);
         }
         if refused.is_empty() {
             Ok(())
