@@ -229,7 +229,9 @@ pub struct QueueSetupError {
 
 /// Creates (or finds) queue `name` with a dead-letter queue `name-dlq`
 /// that receives a message after `max_receives` failed receives, and
-/// returns the queue's URL. For local setup and tests; idempotent.
+/// returns the queue's URL. A name ending in `.fifo` makes both FIFO
+/// queues (the dead-letter queue `stem-dlq.fifo`). For local setup and
+/// tests; idempotent.
 pub async fn create_queue_with_dlq(
     client: &Client,
     name: &str,
@@ -239,9 +241,19 @@ pub async fn create_queue_with_dlq(
         name: name.to_owned(),
         source,
     };
+    let (stem, fifo) = match name.strip_suffix(".fifo") {
+        Some(stem) => (stem, true),
+        None => (name, false),
+    };
+    let fifo_attributes = || {
+        fifo.then(|| {
+            std::collections::HashMap::from([(QueueAttributeName::FifoQueue, "true".to_owned())])
+        })
+    };
     let dlq = client
         .create_queue()
-        .queue_name(format!("{name}-dlq"))
+        .queue_name(format!("{stem}-dlq{}", if fifo { ".fifo" } else { "" }))
+        .set_attributes(fifo_attributes())
         .send()
         .await
         .map_err(|e| fail(Box::new(e)))?;
@@ -266,6 +278,7 @@ pub async fn create_queue_with_dlq(
     let queue = client
         .create_queue()
         .queue_name(name)
+        .set_attributes(fifo_attributes())
         .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
         .send()
         .await
