@@ -2,8 +2,10 @@
 # Local stand-ins for AWS and MongoDB used by the test suite and the dev server.
 #
 # Source this file (it is safe under `set -euo pipefail`) and call:
-#   servers_install <name>...   moto | dynalite | mongo   (dynamodb/aws mean moto)
-#   servers_start   <name>...   dynamodb | aws | dynalite | mongo
+#   servers_install <name>...   moto | dynalite | mongo | prism  (dynamodb/aws mean moto)
+#   servers_start   <name>...   dynamodb | aws | dynalite | mongo | spapi
+#                               (spapi: the SP-API stub, with a Prism mock per
+#                               Amazon model started before it)
 #   servers_stop   [<name>...]  stops by recorded PID; all by default
 #   servers_status [<name>...]  pid / port / alive / ready, all by default
 #   servers_env     <name>...   prints `export` lines (default: every running one)
@@ -43,8 +45,12 @@ SERVERS_MOTO_SPEC="${SERVERS_MOTO_SPEC:-moto[server]>=5.1,<6}"
 SERVERS_DYNALITE_SPEC="${SERVERS_DYNALITE_SPEC:-dynalite@4.0.0}"
 SERVERS_SECANTUS_RS_VERSION="${SERVERS_SECANTUS_RS_VERSION:-0.5.3-beta.196}"
 SERVERS_SECANTUS_PY_SPEC="${SERVERS_SECANTUS_PY_SPEC:-SecantusDB==0.7.0b3}"
+SERVERS_PRISM_SPEC="${SERVERS_PRISM_SPEC:-@stoplight/prism-cli@5.16.0}"
+# Where Prism is installed (npm prefix); the same place as dynalite by default.
+SERVERS_PRISM_DIR="${SERVERS_PRISM_DIR:-$SERVERS_NODE_DIR}"
+SERVERS_SPAPI_MODELS="$SERVERS_REPO_ROOT/spapi/models"
 
-SERVERS_ALL=(dynamodb aws dynalite mongo)
+SERVERS_ALL=(dynamodb aws dynalite mongo spapi-outbound spapi-listings spapi)
 
 # Resolve $SERVERS_PYTHON to the real interpreter once per shell: version
 # manager shims (pyenv) cost a few hundred ms per call, and probes run often.
@@ -60,7 +66,7 @@ _servers_die() { printf 'servers: ERROR: %s\n' "$*" >&2; return 1; }
 
 _servers_check_name() {
     case "$1" in
-        dynamodb | aws | dynalite | mongo) return 0 ;;
+        dynamodb | aws | dynalite | mongo | spapi-outbound | spapi-listings | spapi) return 0 ;;
         *) _servers_die "unknown server '$1' (expected: ${SERVERS_ALL[*]})" ;;
     esac
 }
@@ -155,6 +161,33 @@ _servers_install_dynalite() {
     _servers_log "dynalite installed in $(_servers_elapsed "$t0")s"
 }
 
+_servers_prism_cli() { printf '%s\n' "$SERVERS_PRISM_DIR/node_modules/@stoplight/prism-cli/dist/index.js"; }
+
+_servers_install_prism() {
+    [[ -f "$(_servers_prism_cli)" ]] && return 0
+    command -v npm >/dev/null 2>&1 || _servers_die "npm not found (need Node.js + npm for Prism)" || return 1
+    local t0
+    t0="$(_servers_now)"
+    _servers_log "installing $SERVERS_PRISM_SPEC (npm, into ${SERVERS_PRISM_DIR#"$SERVERS_REPO_ROOT"/})"
+    mkdir -p "$SERVERS_PRISM_DIR" && [[ -f "$SERVERS_PRISM_DIR/package.json" ]] ||
+        printf '{ "name": "stockroom-local-servers", "private": true }\n' >"$SERVERS_PRISM_DIR/package.json"
+    npm install --prefix "$SERVERS_PRISM_DIR" --no-audit --no-fund --loglevel=error \
+        "$SERVERS_PRISM_SPEC" >&2 || _servers_die "npm install $SERVERS_PRISM_SPEC failed" || return 1
+    _servers_log "Prism installed in $(_servers_elapsed "$t0")s"
+}
+
+# The SP-API stub's binary: $SERVERS_SPAPI_STUB, or built here (a no-op when
+# up to date) into the workspace's target directory.
+_servers_spapi_stub_bin() {
+    if [[ -n "${SERVERS_SPAPI_STUB:-}" ]]; then
+        printf '%s\n' "$SERVERS_SPAPI_STUB"
+        return 0
+    fi
+    (cd "$SERVERS_REPO_ROOT" && cargo build --quiet -p stockroom-spapi-stub --bin stockroom-spapi-stub >&2) ||
+        _servers_die "cargo build -p stockroom-spapi-stub failed" || return 1
+    printf '%s\n' "${CARGO_TARGET_DIR:-$SERVERS_REPO_ROOT/target}/debug/stockroom-spapi-stub"
+}
+
 # Path of the SecantusDB server binary for the selected implementation (empty if absent).
 _servers_secantus_bin() {
     local b
@@ -223,7 +256,8 @@ servers_install() {
                 ;;
             dynalite) _servers_install_dynalite || return 1 ;;
             mongo) _servers_install_mongo || return 1 ;;
-            *) _servers_die "unknown install target '$n' (expected: moto dynalite mongo)" || return 1 ;;
+            prism | spapi | spapi-outbound | spapi-listings) _servers_install_prism || return 1 ;;
+            *) _servers_die "unknown install target '$n' (expected: moto dynalite mongo prism)" || return 1 ;;
         esac
     done
 }
@@ -260,6 +294,10 @@ _servers_ready() {
         dynamodb | dynalite) "$py" "$SERVERS_HELPERS_DIR/probe.py" dynamodb "http://127.0.0.1:$port" ;;
         aws) "$py" "$SERVERS_HELPERS_DIR/probe.py" http "http://127.0.0.1:$port/moto-api/config" ;;
         mongo) "$py" "$SERVERS_HELPERS_DIR/probe.py" mongo 127.0.0.1 "$port" ;;
+        # Prism answers any request once its model is loaded (a 404 for a
+        # path outside the model is an answer too).
+        spapi-outbound | spapi-listings) "$py" "$SERVERS_HELPERS_DIR/probe.py" http "http://127.0.0.1:$port/" ;;
+        spapi) "$py" "$SERVERS_HELPERS_DIR/probe.py" http "http://127.0.0.1:$port/_stub/health" ;;
     esac
 }
 
@@ -309,6 +347,30 @@ _servers_command() {
             else
                 _SERVERS_CMD+=(--log-level WARNING)
             fi
+            ;;
+        spapi-outbound | spapi-listings | spapi) _servers_spapi_command "$name" "$port" || return 1 ;;
+    esac
+}
+
+# Fills _SERVERS_CMD for the SP-API stand-ins (see _servers_command).
+_servers_spapi_command() {
+    local name="$1" port="$2" bin outbound listings model
+    case "$name" in
+        spapi-outbound | spapi-listings)
+            [[ -f "$(_servers_prism_cli)" ]] || _servers_die "Prism is not installed (servers_install prism)" || return 1
+            model=fulfillmentOutbound_2020-07-01.json
+            [[ "$name" == spapi-listings ]] && model=listingsItems_2021-08-01.json
+            # --errors: a request that violates the model is answered 4xx.
+            _SERVERS_CMD=(node "$(_servers_prism_cli)" mock --errors -v warn
+                -h 127.0.0.1 --port "$port" "$SERVERS_SPAPI_MODELS/$model")
+            ;;
+        spapi)
+            outbound="$(servers_port spapi-outbound)" || return 1
+            listings="$(servers_port spapi-listings)" || return 1
+            bin="$(_servers_spapi_stub_bin)" || return 1
+            _SERVERS_CMD=("$bin" --port "$port"
+                --outbound-prism "http://127.0.0.1:$outbound"
+                --listings-prism "http://127.0.0.1:$listings")
             ;;
     esac
 }
@@ -382,6 +444,13 @@ servers_start() {
     _servers_init || return 1
     [[ ${#names[@]} -gt 0 ]] || _servers_die "servers_start: name at least one of: ${SERVERS_ALL[*]}" || return 1
     for n in "${names[@]}"; do _servers_check_name "$n" || return 1; done
+    # The stub forwards to one Prism per model: those start first.
+    local expanded=()
+    for n in "${names[@]}"; do
+        if [[ "$n" == spapi ]]; then expanded+=(spapi-outbound spapi-listings); fi
+        expanded+=("$n")
+    done
+    names=("${expanded[@]}")
     mkdir -p "$SERVERS_STATE_DIR"
     [[ "${SERVERS_NO_INSTALL:-0}" == 1 ]] || servers_install "${names[@]}" || return 1
     for n in "${names[@]}"; do
@@ -417,6 +486,13 @@ servers_stop() {
     local n names=("$@") rc=0
     [[ ${#names[@]} -gt 0 ]] || names=("${SERVERS_ALL[@]}")
     for n in "${names[@]}"; do _servers_check_name "$n" || return 1; done
+    # Stopping the stub stops the Prism mocks it was started with.
+    local expanded=()
+    for n in "${names[@]}"; do
+        expanded+=("$n")
+        if [[ "$n" == spapi ]]; then expanded+=(spapi-outbound spapi-listings); fi
+    done
+    names=("${expanded[@]}")
     [[ -d "$SERVERS_STATE_DIR" ]] || return 0
     for n in "${names[@]}"; do _servers_stop_one "$n" || rc=1; done
     return "$rc"
@@ -468,6 +544,9 @@ servers_env() {
             aws) out+="export AWS_ENDPOINT_URL_SQS=$url"$'\n'"export AWS_ENDPOINT_URL_SESV2=$url"$'\n' ;;
             dynalite) out+="export DYNALITE_ENDPOINT=$url"$'\n' ;;
             mongo) out+="export MONGODB_URI='mongodb://127.0.0.1:$port/?directConnection=true'"$'\n' ;;
+            # The stub is both the SP-API endpoint and the LWA token URL.
+            spapi) out+="export SPAPI_STUB_ENDPOINT=$url"$'\n'"export SPAPI_ENDPOINT=$url"$'\n'"export LWA_ENDPOINT=$url/auth/o2/token"$'\n' ;;
+            spapi-outbound | spapi-listings) ;;
         esac
     done
     printf '%s' "$out"

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::domain::Currency;
+use crate::domain::{Currency, ShippingSpeed};
 use crate::functions::Function;
 use crate::ports::PublishQueue;
 use crate::queue::QueueUrls;
@@ -104,6 +104,9 @@ pub struct Settings {
     pub forecast_service_level: f64,
     pub forecast_review_period_days: u32,
     pub forecast_history_days: u32,
+    /// `MCF_SHIPPING_SPEED`: the speed an MCF order ships at when the
+    /// customer named none.
+    pub mcf_shipping_speed: ShippingSpeed,
 }
 
 impl Default for Settings {
@@ -120,6 +123,7 @@ impl Default for Settings {
             forecast_service_level: 0.95,
             forecast_review_period_days: 7,
             forecast_history_days: 365,
+            mcf_shipping_speed: ShippingSpeed::Standard,
         }
     }
 }
@@ -130,6 +134,39 @@ pub struct AuthConfig {
     pub token_secret: Secret,
     pub token_ttl: Duration,
 }
+
+/// Where and as whom Stockroom calls Amazon's Selling Partner API
+/// (`crate::amazon`). The client secret and the refresh token are
+/// [`Secret`]s: a deployment resolves them from Secrets Manager into the
+/// environment, like `MONGODB_URI`, and they never reach a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmazonConfig {
+    /// `SPAPI_ENDPOINT`: the regional SP-API base URL.
+    pub endpoint: String,
+    /// `LWA_ENDPOINT`: the Login with Amazon token URL.
+    pub lwa_endpoint: String,
+    /// `LWA_CLIENT_ID`: the application's LWA client id (not a secret).
+    pub client_id: String,
+    /// `LWA_CLIENT_SECRET`.
+    pub client_secret: Secret,
+    /// `LWA_REFRESH_TOKEN`: the seller's authorisation of the application.
+    pub refresh_token: Secret,
+    /// `SPAPI_MARKETPLACE_ID`.
+    pub marketplace_id: String,
+    /// `SPAPI_SELLER_ID`: the merchant token listings are patched under.
+    pub seller_id: String,
+}
+
+/// The SP-API settings, all required once any is read.
+const AMAZON_VARIABLES: [&str; 7] = [
+    "SPAPI_ENDPOINT",
+    "LWA_ENDPOINT",
+    "LWA_CLIENT_ID",
+    "LWA_CLIENT_SECRET",
+    "LWA_REFRESH_TOKEN",
+    "SPAPI_MARKETPLACE_ID",
+    "SPAPI_SELLER_ID",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -149,6 +186,9 @@ pub struct Config {
     /// The URLs of the queues this process may publish to.
     pub queues: QueueUrls,
     pub sender_email: Option<String>,
+    /// Present in mcf mode in the functions that call Amazon (and locally
+    /// when `SPAPI_ENDPOINT` is set).
+    pub amazon: Option<AmazonConfig>,
     pub settings: Settings,
     pub log_format: LogFormat,
 }
@@ -194,6 +234,13 @@ impl Config {
         self.auth
             .as_ref()
             .ok_or_else(|| ConfigError::new("TOKEN_SECRET", "is required by this function"))
+    }
+
+    /// The SP-API settings, for functions that call Amazon.
+    pub fn require_amazon(&self) -> Result<&AmazonConfig, ConfigError> {
+        self.amazon
+            .as_ref()
+            .ok_or_else(|| ConfigError::new("SPAPI_ENDPOINT", "is required by this function"))
     }
 
     /// The URL of `queue`, for functions that publish to it.
@@ -321,6 +368,21 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         )?,
         forecast_history_days: env
             .parsed("FORECAST_HISTORY_DAYS", defaults.forecast_history_days)?,
+        mcf_shipping_speed: match env.get("MCF_SHIPPING_SPEED") {
+            Some(raw) => ShippingSpeed::parse(raw.trim())
+                .map_err(|e| ConfigError::new("MCF_SHIPPING_SPEED", e.message()))?,
+            None => defaults.mcf_shipping_speed,
+        },
+    };
+    let amazon = match scope {
+        // Only mcf mode speaks to Amazon; a self-fulfilling deployment is
+        // not given the SP-API secrets.
+        Scope::Function(f) if f.amazon && fulfillment_mode == FulfillmentMode::Mcf => {
+            Some(amazon(&env)?)
+        }
+        Scope::Function(_) => None,
+        Scope::Local if env.get("SPAPI_ENDPOINT").is_some() => Some(amazon(&env)?),
+        Scope::Local => None,
     };
     let log_format = match env.get("LOG_FORMAT").as_deref().unwrap_or("json") {
         "json" => LogFormat::Json,
@@ -354,8 +416,38 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         auth,
         queues,
         sender_email,
+        amazon,
         settings,
         log_format,
+    })
+}
+
+/// The SP-API settings: every one required.
+fn amazon(env: &Env<'_>) -> Result<AmazonConfig, ConfigError> {
+    let [
+        endpoint,
+        lwa_endpoint,
+        client_id,
+        client_secret,
+        refresh_token,
+        marketplace_id,
+        seller_id,
+    ] = AMAZON_VARIABLES.map(|var| env.required(var));
+    let url = |var: &'static str, value: String| {
+        if value.starts_with("https://") || value.starts_with("http://") {
+            Ok(value.trim_end_matches('/').to_owned())
+        } else {
+            Err(ConfigError::new(var, "must be an http(s) URL"))
+        }
+    };
+    Ok(AmazonConfig {
+        endpoint: url("SPAPI_ENDPOINT", endpoint?)?,
+        lwa_endpoint: url("LWA_ENDPOINT", lwa_endpoint?)?,
+        client_id: client_id?,
+        client_secret: Secret::new(client_secret?),
+        refresh_token: Secret::new(refresh_token?),
+        marketplace_id: marketplace_id?,
+        seller_id: seller_id?,
     })
 }
 

@@ -42,6 +42,9 @@ pub struct Function {
     pub publishes: &'static [PublishQueue],
     /// Sends email (SES v2; needs `SENDER_EMAIL`).
     pub mails: bool,
+    /// Calls Amazon's SP-API in mcf mode (needs the `SPAPI_*`/`LWA_*`
+    /// settings there; see [`crate::config::AmazonConfig`]).
+    pub amazon: bool,
 }
 
 impl Function {
@@ -81,6 +84,7 @@ pub const AUTH_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Auth, RouteGroup::Docs]),
     publishes: &[],
     mails: false,
+    amazon: false,
 };
 
 /// An edit or a stock adjustment of an `amazon_mfn` listing schedules its
@@ -90,6 +94,7 @@ pub const LISTINGS_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Listings, RouteGroup::Docs]),
     publishes: &[PublishQueue::AmazonSync],
     mails: false,
+    amazon: false,
 };
 
 /// Placing an order publishes OrderPlaced; placing and cancelling move
@@ -99,6 +104,7 @@ pub const ORDERS_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Orders, RouteGroup::Docs]),
     publishes: &[PublishQueue::Orders, PublishQueue::AmazonSync],
     mails: false,
+    amazon: true,
 };
 
 /// Approving a reorder publishes it for the mailer; receiving one adds
@@ -108,6 +114,7 @@ pub const ADMIN_API: Function = Function {
     trigger: Trigger::Http(&[RouteGroup::Admin, RouteGroup::Docs]),
     publishes: &[PublishQueue::Reorders, PublishQueue::AmazonSync],
     mails: false,
+    amazon: false,
 };
 
 /// Processing an order may raise reorders at once; a failed order
@@ -117,6 +124,7 @@ pub const ORDER_PROCESSOR: Function = Function {
     trigger: Trigger::Queues(&[QueueName::Orders]),
     publishes: &[PublishQueue::Reorders, PublishQueue::AmazonSync],
     mails: false,
+    amazon: true,
 };
 
 /// A quantity change may take a listing under its reorder point; Amazon's
@@ -126,6 +134,7 @@ pub const LISTING_NOTIFICATIONS: Function = Function {
     trigger: Trigger::Queues(&[QueueName::ListingStatus, QueueName::ListingQuantity]),
     publishes: &[PublishQueue::Reorders, PublishQueue::AmazonSync],
     mails: false,
+    amazon: false,
 };
 
 /// An MCF order cancelled or unfulfillable releases stock (pushed to
@@ -135,6 +144,7 @@ pub const FULFILLMENT_NOTIFICATIONS: Function = Function {
     trigger: Trigger::Queues(&[QueueName::FulfillmentStatus]),
     publishes: &[PublishQueue::AmazonSync],
     mails: false,
+    amazon: false,
 };
 
 pub const REORDER_MAILER: Function = Function {
@@ -142,6 +152,7 @@ pub const REORDER_MAILER: Function = Function {
     trigger: Trigger::Queues(&[QueueName::Reorders]),
     publishes: &[],
     mails: true,
+    amazon: false,
 };
 
 /// Pushes `amazon_mfn` listings' stock and price to Amazon (SP-API).
@@ -160,6 +171,7 @@ pub const STOCK_CHECK: Function = Function {
     }),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: false,
 };
 
 pub const ORDER_RECOVERY: Function = Function {
@@ -170,6 +182,7 @@ pub const ORDER_RECOVERY: Function = Function {
     }),
     publishes: &[PublishQueue::Orders],
     mails: false,
+    amazon: false,
 };
 
 pub const DEMAND_FORECAST: Function = Function {
@@ -180,6 +193,7 @@ pub const DEMAND_FORECAST: Function = Function {
     }),
     publishes: &[PublishQueue::Reorders],
     mails: false,
+    amazon: false,
 };
 
 /// Every function of the deployment.
@@ -238,6 +252,15 @@ mod tests {
                 route.path
             );
         }
+    }
+
+    #[test]
+    fn the_functions_that_call_amazon_are_named() {
+        let calling: Vec<&str> = ALL.iter().filter(|f| f.amazon).map(|f| f.name).collect();
+        for name in ["orders-api", "order-processor"] {
+            assert!(calling.contains(&name), "{calling:?}");
+        }
+        assert!(!calling.contains(&"auth-api"), "{calling:?}");
     }
 
     #[test]

@@ -25,14 +25,17 @@
 //!   demand), on [`domain`] types that cannot hold invalid values;
 //!   [`forecast`] holds the pure forecasting methods.
 //! * [`ports`]: the traits the use cases need: stores, a queue publisher, a
-//!   mailer. Adapters live in [`store`] (memory, DynamoDB, MongoDB, and the
+//!   mailer, Amazon's SP-API. Adapters live in [`store`] (memory, DynamoDB, MongoDB, and the
 //!   contract suite they all pass), [`queue`] (SQS and an in-process
-//!   stand-in) and [`mail`] (SES v2 and an outbox). Every adapter that
+//!   stand-in) and [`mail`] (SES v2 and an outbox) and `amazon` (SP-API over
+//!   HTTPS, feature `amazon`). Every adapter that
 //!   retries on its own backs off under one [`retry::RetryPolicy`].
 //! * [`telemetry`]: structured logs; errors are logged once, at the edge,
 //!   with their cause chain. [`aws`]: the SDK configuration, shaped for
 //!   cold starts.
 
+#[cfg(feature = "amazon")]
+pub mod amazon;
 pub mod app;
 pub mod auth;
 #[cfg(feature = "aws")]

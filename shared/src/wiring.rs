@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use crate::app::App;
 use crate::auth::TokenKeys;
-use crate::config::{Config, ConfigError, StoreConfig};
+use crate::config::{AmazonConfig, Config, ConfigError, FulfillmentMode, StoreConfig};
 use crate::functions::Function;
 use crate::ports::Store;
 use crate::queue::QueueUrls;
@@ -33,6 +33,8 @@ pub enum StartupError {
     NotBuilt(&'static str),
     #[error("the store could not be set up")]
     Store(#[source] crate::ports::BoxError),
+    #[error("the SP-API client could not be set up")]
+    Amazon(#[source] crate::ports::BoxError),
     /// A binary started the wrong entry point for its row (say `run_sqs`
     /// for an HTTP function).
     #[error("{function} is not triggered by {entry}")]
@@ -156,7 +158,8 @@ pub async fn ensure_store_ready(config: &Config) -> Result<(), StartupError> {
 
 /// Builds the app of a Lambda function from its row: the configured store,
 /// an SQS publisher for the queues it publishes to, the SES mailer if it
-/// mails, the token keys if it serves HTTP. Fails, naming the setting,
+/// mails, the token keys if it serves HTTP, the SP-API client if it calls
+/// Amazon in mcf mode. Fails, naming the setting,
 /// when the configuration lacks one of them.
 pub async fn build_app(function: &Function, config: &Config) -> Result<App, StartupError> {
     // Everything the row needs is checked before any client is built.
@@ -174,6 +177,11 @@ pub async fn build_app(function: &Function, config: &Config) -> Result<App, Star
     } else {
         None
     };
+    let amazon = if function.amazon && config.settings.fulfillment_mode == FulfillmentMode::Mcf {
+        Some(config.require_amazon()?)
+    } else {
+        None
+    };
     let sdk = Sdk::default();
     let store = build_store_with(config, &sdk).await?;
     let mut app = App::without_tokens(store, config.settings.clone());
@@ -184,16 +192,37 @@ pub async fn build_app(function: &Function, config: &Config) -> Result<App, Star
     if let Some(sender) = sender {
         app = with_ses(app, sender, &sdk).await?;
     }
+    if let Some(amazon) = amazon {
+        app = with_amazon(app, amazon)?;
+    }
     Ok(app)
 }
 
-/// Builds the app of the dev server or a tool: the configured store and
-/// the token keys if `TOKEN_SECRET` is set; the caller adds queues and a
+/// Adds the SP-API client (`crate::amazon`) built from `config`. The dev
+/// server calls it too when `SPAPI_ENDPOINT` is set.
+#[cfg(feature = "amazon")]
+pub fn with_amazon(app: App, config: &AmazonConfig) -> Result<App, StartupError> {
+    let client = crate::amazon::SpApi::new(config, crate::amazon::Options::default())
+        .map_err(|e| StartupError::Amazon(Box::new(e)))?;
+    Ok(app.with_amazon(Arc::new(client)))
+}
+
+#[cfg(not(feature = "amazon"))]
+pub fn with_amazon(_app: App, _config: &AmazonConfig) -> Result<App, StartupError> {
+    Err(StartupError::NotBuilt("amazon"))
+}
+
+/// Builds the app of the dev server or a tool: the configured store, the
+/// token keys if `TOKEN_SECRET` is set and the SP-API client if
+/// `SPAPI_ENDPOINT` is; the caller adds queues and a
 /// mailer of its own.
 pub async fn build_local_app(config: &Config) -> Result<App, StartupError> {
     let store = build_store(config).await?;
     let mut app = App::without_tokens(store, config.settings.clone());
     app.tokens = config.auth.as_ref().map(TokenKeys::new);
+    if let Some(amazon) = &config.amazon {
+        app = with_amazon(app, amazon)?;
+    }
     Ok(app)
 }
 

@@ -4,6 +4,8 @@
 
 #[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ses"))]
 mod invoke_all;
+#[cfg(feature = "amazon")]
+mod spapi;
 #[cfg(all(feature = "sqs", feature = "ses"))]
 mod sqs_ses;
 #[cfg(feature = "dynamodb")]
