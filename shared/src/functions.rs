@@ -161,6 +161,7 @@ pub const AMAZON_SYNC: Function = Function {
     trigger: Trigger::Queues(&[QueueName::AmazonSync]),
     publishes: &[],
     mails: false,
+    amazon: true,
 };
 
 pub const STOCK_CHECK: Function = Function {

@@ -7,6 +7,7 @@
 mod common;
 
 mod async_flows;
+mod backend;
 mod concurrency;
 mod console;
 mod outage;
