@@ -12,8 +12,8 @@
 //!   per SKU of a batch. [`sync`] reads the listing's *current* state and
 //!   sends that (patchListingsItem: quantity and price), so the latest
 //!   state wins by construction and a burst of orders is one call per
-//!   batch; a listing Amazon already shows as Stockroom holds it is
-//!   skipped. The push is then recorded in the listing's
+//!   batch; it is skipped when the last push carried the current stock
+//!   and price and Amazon has reported no change since. The push is then recorded in the listing's
 //!   [`AmazonState`] (compare-and-set on its revision), where the
 //!   notifications find it.
 //! * [`apply_quantity`] reads a LISTINGS_ITEM_MFN_QUANTITY_CHANGE of an

@@ -84,11 +84,13 @@ impl AmazonState {
         self.latest().map(|p| p.quantity)
     }
 
-    /// Whether Amazon is believed to show `quantity` at `price` already, so
-    /// that a push would change nothing.
+    /// Whether the last push was `quantity` at `price` and Amazon has
+    /// reported no change since, so that a push would change nothing.
+    /// After Amazon's own change Stockroom pushes again even when the
+    /// counts already agree: the last word on Amazon is always Stockroom's.
     pub fn shows(&self, quantity: i64, price: Price) -> bool {
         self.latest()
-            .is_some_and(|p| p.known == quantity && p.price == price)
+            .is_some_and(|p| p.quantity == quantity && p.known == quantity && p.price == price)
     }
 
     /// The state with `push` recorded (in `sent_at` order, the oldest
@@ -180,6 +182,10 @@ mod tests {
         assert_eq!(delta, 0);
         let (delta, state) = apply(&state, 8, stamp(2, "sale"));
         assert_eq!(delta, -2);
+        // Amazon shows 8 now, but was last told 10 by Stockroom: push again.
+        assert!(!state.shows(8, Price::parse("5").unwrap()));
+        assert!(!state.shows(10, Price::parse("5").unwrap()));
+        let state = state.with_push(push(8, 3));
         assert!(state.shows(8, Price::parse("5").unwrap()));
         // Redelivered: stale.
         assert_eq!(state.reading(8, &stamp(2, "sale")), AmazonReading::Stale);

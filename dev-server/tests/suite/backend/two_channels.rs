@@ -310,11 +310,16 @@ async fn two_channels_selling_mfn_skus_lose_no_sale() {
             RECEIVED + RECEIPT,
             "{sku}: sold {here} here and {there} on Amazon, {left} left"
         );
-        let (_, pushed) = world.pushed(sku).await;
+        let (seen, pushed) = world.pushed(sku).await;
         assert_eq!(
             pushed,
             Some(left),
             "{sku}: Amazon was last told Stockroom's count"
+        );
+        let shows = side.shows.get(sku).copied();
+        assert!(
+            shows.is_none_or(|(at, count)| at != seen || count == left),
+            "{sku}: Amazon shows {shows:?} after push {seen}"
         );
         let listing = world
             .server
