@@ -544,8 +544,9 @@ servers_env() {
             aws) out+="export AWS_ENDPOINT_URL_SQS=$url"$'\n'"export AWS_ENDPOINT_URL_SESV2=$url"$'\n' ;;
             dynalite) out+="export DYNALITE_ENDPOINT=$url"$'\n' ;;
             mongo) out+="export MONGODB_URI='mongodb://127.0.0.1:$port/?directConnection=true'"$'\n' ;;
-            # The stub is both the SP-API endpoint and the LWA token URL.
-            spapi) out+="export SPAPI_STUB_ENDPOINT=$url"$'\n'"export SPAPI_ENDPOINT=$url"$'\n'"export LWA_ENDPOINT=$url/auth/o2/token"$'\n' ;;
+            # Not SPAPI_ENDPOINT itself: that would turn the SP-API client
+            # on in every app the tests build. scripts/dev sets it.
+            spapi) out+="export SPAPI_STUB_ENDPOINT=$url"$'\n' ;;
             spapi-outbound | spapi-listings) ;;
         esac
     done

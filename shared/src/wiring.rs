@@ -306,6 +306,45 @@ mod tests {
         assert!(app.tokens.is_none() && app.publisher.is_none());
     }
 
+    #[cfg(feature = "amazon")]
+    #[tokio::test]
+    async fn a_function_that_calls_amazon_gets_the_client_in_mcf_mode_only() {
+        use crate::functions::ORDER_PROCESSOR;
+        let queue = ("REORDERS_QUEUE_URL", "http://127.0.0.1:1/q");
+        let spapi = [
+            ("SPAPI_ENDPOINT", "http://127.0.0.1:1"),
+            ("LWA_ENDPOINT", "http://127.0.0.1:1/auth/o2/token"),
+            ("LWA_CLIENT_ID", "id"),
+            ("LWA_CLIENT_SECRET", "secret"),
+            ("LWA_REFRESH_TOKEN", "refresh"),
+            ("SPAPI_MARKETPLACE_ID", "ATVPDKIKX0DER"),
+            ("SPAPI_SELLER_ID", "A2SELLER"),
+        ];
+        let err = build_app(
+            &ORDER_PROCESSOR,
+            &local(&[queue, ("FULFILLMENT_MODE", "mcf")]),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("SPAPI_ENDPOINT"), "{err}");
+
+        let mut pairs = vec![queue, ("FULFILLMENT_MODE", "mcf")];
+        pairs.extend(spapi);
+        let app = build_app(&ORDER_PROCESSOR, &local(&pairs)).await.unwrap();
+        assert!(app.amazon.is_some());
+        // Self-fulfilled: no client, even with the settings present.
+        pairs[1] = ("FULFILLMENT_MODE", "self");
+        let app = build_app(&ORDER_PROCESSOR, &local(&pairs)).await.unwrap();
+        assert!(app.amazon.is_none());
+        assert!(
+            build_local_app(&local(&spapi))
+                .await
+                .unwrap()
+                .amazon
+                .is_some()
+        );
+    }
+
     #[cfg(feature = "sqs")]
     #[tokio::test]
     async fn a_publishing_function_gets_a_publisher() {

@@ -128,3 +128,80 @@ fn backends_and_modes_parse() {
     );
     assert!(c.require_sender_email().is_err());
 }
+
+const SPAPI: [(&str, &str); 7] = [
+    ("SPAPI_ENDPOINT", "https://sellingpartnerapi-na.amazon.com/"),
+    ("LWA_ENDPOINT", "https://api.amazon.com/auth/o2/token"),
+    ("LWA_CLIENT_ID", "amzn1.application-oa2-client.x"),
+    ("LWA_CLIENT_SECRET", "the-lwa-client-secret"),
+    ("LWA_REFRESH_TOKEN", "Atzr|the-refresh-token"),
+    ("SPAPI_MARKETPLACE_ID", "ATVPDKIKX0DER"),
+    ("SPAPI_SELLER_ID", "A2SELLER"),
+];
+
+#[test]
+fn amazon_settings_are_required_in_mcf_mode_by_the_functions_that_call_it() {
+    use crate::functions::{AUTH_API, ORDER_PROCESSOR};
+    let base = [("STORE", "memory"), ("REORDERS_QUEUE_URL", "q")];
+    let mcf = [base[0], base[1], ("FULFILLMENT_MODE", "mcf")];
+    // Self-fulfilled: not read, even by a function that may call Amazon.
+    let c = for_function(&ORDER_PROCESSOR, &base).unwrap();
+    assert_eq!(c.amazon, None);
+    // mcf: each one is required, named when missing.
+    for (missing, _) in SPAPI {
+        let pairs: Vec<(&str, &str)> = mcf
+            .iter()
+            .copied()
+            .chain(SPAPI.into_iter().filter(|(k, _)| *k != missing))
+            .collect();
+        let err = for_function(&ORDER_PROCESSOR, &pairs).unwrap_err();
+        assert_eq!(err.var, missing);
+    }
+    let all: Vec<(&str, &str)> = mcf.iter().copied().chain(SPAPI).collect();
+    let amazon = for_function(&ORDER_PROCESSOR, &all)
+        .unwrap()
+        .amazon
+        .unwrap();
+    assert_eq!(amazon.endpoint, "https://sellingpartnerapi-na.amazon.com");
+    assert_eq!(amazon.client_secret.expose(), "the-lwa-client-secret");
+    let shown = format!("{amazon:?}");
+    assert!(
+        !shown.contains("the-lwa-client-secret") && !shown.contains("the-refresh-token"),
+        "{shown}"
+    );
+    // A function that never calls Amazon is not given the settings.
+    let mut api = all.clone();
+    api.push(SECRET);
+    assert_eq!(for_function(&AUTH_API, &api).unwrap().amazon, None);
+}
+
+#[test]
+fn amazon_settings_are_optional_locally_and_checked_when_given() {
+    assert_eq!(config(&[]).unwrap().amazon, None);
+    let c = config(&SPAPI).unwrap();
+    assert_eq!(c.amazon.unwrap().seller_id, "A2SELLER");
+    let mut bad = SPAPI.to_vec();
+    bad[1] = ("LWA_ENDPOINT", "api.amazon.com/auth/o2/token");
+    assert_eq!(config(&bad).unwrap_err().var, "LWA_ENDPOINT");
+    assert_eq!(
+        config(&[SPAPI[0]]).unwrap_err().var,
+        "LWA_ENDPOINT",
+        "one SP-API setting calls for all of them"
+    );
+}
+
+#[test]
+fn the_mcf_shipping_speed_defaults_to_standard() {
+    assert_eq!(
+        config(&[]).unwrap().settings.mcf_shipping_speed,
+        ShippingSpeed::Standard
+    );
+    let c = config(&[("MCF_SHIPPING_SPEED", "Expedited")]).unwrap();
+    assert_eq!(c.settings.mcf_shipping_speed, ShippingSpeed::Expedited);
+    assert_eq!(
+        config(&[("MCF_SHIPPING_SPEED", "Overnight")])
+            .unwrap_err()
+            .var,
+        "MCF_SHIPPING_SPEED"
+    );
+}

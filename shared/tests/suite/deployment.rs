@@ -346,15 +346,25 @@ fn sample_events_match_their_functions_triggers() {
 }
 
 /// Every variable a function's configuration reads, found by letting it
-/// read through a recording lookup once per store backend (with every
-/// setting its row requires present).
+/// read through a recording lookup once per store backend and in mcf mode
+/// (with every setting its row requires present).
 fn variables_read(function: &Function) -> BTreeSet<String> {
     let seen = Mutex::new(BTreeSet::new());
-    for store in ["memory", "dynamodb", "mongodb"] {
+    for (store, mode) in [
+        ("memory", "self"),
+        ("dynamodb", "self"),
+        ("mongodb", "self"),
+        ("dynamodb", "mcf"),
+    ] {
         Config::for_function_from(function, |name| {
             seen.lock().unwrap().insert(name.to_owned());
             match name {
                 "STORE" => Some(store.to_owned()),
+                "FULFILLMENT_MODE" => Some(mode.to_owned()),
+                "SPAPI_ENDPOINT" | "LWA_ENDPOINT" => Some("https://amazon".into()),
+                amazon if amazon.starts_with("SPAPI_") || amazon.starts_with("LWA_") => {
+                    Some("x".into())
+                }
                 "TABLE_NAME" => Some("t".into()),
                 "MONGODB_URI" => Some("mongodb://localhost".into()),
                 "TOKEN_SECRET" => Some("0123456789abcdef0123456789abcdef".into()),

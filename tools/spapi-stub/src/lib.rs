@@ -34,7 +34,7 @@
 //! | `GET /_stub/patches` | `{"<sku>": {"count", "seller_id", "quantity", "price", "last"}}`, the last patch per SKU |
 //! | `GET /_stub/patches/{sku}` | one SKU's entry, or 404 |
 //! | `POST /_stub/unfulfillable` `{"sku"}` | previews that include this SKU are not fulfillable |
-//! | `GET /_stub/refused` | `{"count": n, "last": [{"method", "path", "status", "violations"}]}`: requests Prism refused (tests assert the count stays 0 for their own calls) |
+//! | `GET /_stub/refused` | `{"count": n, "last": [{"method", "path", "status", "violations", "body"}]}`: requests Prism refused (the last 200; `body` cut at 4000 bytes) (tests assert the count stays 0 for their own calls) |
 //! | `POST /_stub/reset` | forgets everything (orders, patches, faults, tokens, counts) |
 //!
 //! Tests that share one stub keep apart by what they name: their own LWA

@@ -261,8 +261,9 @@ impl Stub {
             "path": parts.uri.path(),
             "status": status,
             "violations": message,
+            "body": String::from_utf8_lossy(&body[..body.len().min(4000)]),
         }));
-        if inner.refusals.len() > 20 {
+        if inner.refusals.len() > 200 {
             inner.refusals.remove(0);
         }
         Some(Answer::error(400, "InvalidInput", &message))

@@ -110,13 +110,18 @@ impl Harness {
         tokens["by_client"][&self.client_id].as_u64().unwrap_or(0)
     }
 
-    /// None of the requests naming `marks` was refused by Prism.
+    /// None of the requests naming `marks` (in the path or the body) was
+    /// refused by Prism.
     async fn assert_none_refused(&self, marks: &[&str]) {
         let (_, refused) = self.get("refused").await;
         for refusal in refused["last"].as_array().into_iter().flatten() {
             let path = refusal["path"].as_str().unwrap_or("");
+            let body = refusal["body"].as_str().unwrap_or("");
             for mark in marks {
-                assert!(!path.contains(mark), "Prism refused our request: {refusal}");
+                assert!(
+                    !path.contains(mark) && !body.contains(mark),
+                    "Prism refused our request: {refusal}"
+                );
             }
         }
     }
@@ -485,7 +490,10 @@ async fn a_request_prism_refuses_fails_and_is_counted() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["path"].as_str().unwrap_or("").contains(&marker))
+        .filter(|r| {
+            r["path"].as_str().unwrap_or("").contains(&marker)
+                || r["body"].as_str().unwrap_or("").contains(&marker)
+        })
         .count();
     assert_eq!(ours, 2, "{refused}");
     assert!(refused["count"].as_u64().unwrap() >= 2);
