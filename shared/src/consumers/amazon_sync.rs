@@ -15,7 +15,7 @@ use futures::StreamExt;
 
 use super::{MessageError, body};
 use crate::app::App;
-use crate::app::amazon_sync::{self, SyncRequested};
+use crate::app::amazon_sync::{self, SyncRequested, Synced};
 use crate::domain::Sku;
 
 const CONSUMER: &str = "amazon-sync";
@@ -43,6 +43,10 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
     let outcomes: Vec<(Sku, Vec<String>, bool)> = futures::stream::iter(by_sku)
         .map(|(sku, ids)| async move {
             let ok = match amazon_sync::sync(app, &sku).await {
+                Ok(Synced::NotConfigured) => {
+                    tracing::info!(consumer = CONSUMER, sku = %sku, "no SP-API settings (self mode): listing not pushed");
+                    true
+                }
                 Ok(outcome) => {
                     tracing::debug!(consumer = CONSUMER, sku = %sku, messages = ids.len(), ?outcome, "listing synced");
                     true
