@@ -115,6 +115,50 @@ async fn a_batch_of_25_arrives_complete() {
 }
 
 #[tokio::test]
+async fn amazon_sync_goes_to_a_fifo_queue_grouped_by_sku() {
+    let sdk = sdk().await;
+    let client = sqs::client(&sdk);
+    let name = format!("{}.fifo", unique("amazon-sync"));
+    let url = sqs::create_queue_with_dlq(&client, &name, 3).await.unwrap();
+    let attrs = client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let attrs = attrs.attributes().unwrap();
+    assert_eq!(
+        attrs
+            .get(&QueueAttributeName::FifoQueue)
+            .map(String::as_str),
+        Some("true")
+    );
+    let redrive = attrs.get(&QueueAttributeName::RedrivePolicy).unwrap();
+    assert!(redrive.contains("-dlq.fifo"), "{redrive}");
+
+    let publisher = SqsPublisher::new(
+        client.clone(),
+        QueueUrls::new().with(PublishQueue::AmazonSync, &url),
+    );
+    // The same body twice is two messages (no deduplication by content).
+    let bodies: Vec<String> = ["MUG", "TEE", "MUG"]
+        .iter()
+        .map(|sku| format!("{{\"sku\":\"{sku}\"}}"))
+        .collect();
+    publisher
+        .publish(PublishQueue::AmazonSync, &bodies)
+        .await
+        .unwrap();
+    let mut got = receive(&client, &url, 3).await;
+    got.sort();
+    assert_eq!(
+        got,
+        [r#"{"sku":"MUG"}"#, r#"{"sku":"MUG"}"#, r#"{"sku":"TEE"}"#]
+    );
+}
+
+#[tokio::test]
 async fn an_unconfigured_queue_is_reported() {
     let sdk = sdk().await;
     let publisher = SqsPublisher::new(sqs::client(&sdk), QueueUrls::new());
