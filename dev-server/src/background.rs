@@ -63,6 +63,7 @@ fn consumer(app: &Arc<App>, queue: QueueName) -> Consumer {
                 QueueName::FulfillmentStatus => {
                     consumers::fulfillment_notifications::handle(&app, event).await
                 }
+                QueueName::AmazonSync => consumers::amazon_sync::handle(&app, event).await,
             }
         })
     })

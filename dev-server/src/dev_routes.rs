@@ -81,6 +81,14 @@ async fn route(
                 &json!({ "message_id": message_id, "queue": queue.as_str() }),
             ))
         }
+        // Messages waiting or being handled: 0 once the queue is idle.
+        (&Method::GET, ["queues", name]) => {
+            let queue = queue(name)?;
+            Ok(response::json(
+                StatusCode::OK,
+                &json!({ "queue": queue.as_str(), "depth": server.queues.depth(queue) }),
+            ))
+        }
         (&Method::GET, ["queues", name, "dead-letters"]) => {
             let queue = queue(name)?;
             Ok(response::json(

@@ -117,6 +117,7 @@ pub async fn catalogue(app: &App) -> Result<usize, SeedError> {
             reorder_quantity: app.settings.default_reorder_quantity,
             lead_time_days: app.settings.default_lead_time_days,
             auto_reorder_point: false,
+            amazon_mfn: None,
         };
         app.store.put_listing(&draft, now).await?;
         created += 1;

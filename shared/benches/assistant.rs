@@ -74,6 +74,7 @@ fn catalogue(runtime: &tokio::runtime::Runtime) -> Arc<MemoryStore> {
                 reorder_quantity: 50,
                 lead_time_days: 7,
                 auto_reorder_point: false,
+                amazon_mfn: None,
             };
             store.put_listing(&draft, Utc::now()).await.unwrap();
         }

@@ -84,6 +84,7 @@ fn draft(name: &str, available: i64, reorder_point: u32) -> ListingDraft {
         reorder_quantity: 50,
         lead_time_days: 7,
         auto_reorder_point: false,
+        amazon_mfn: None,
     }
 }
 

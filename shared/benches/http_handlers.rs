@@ -42,6 +42,7 @@ fn app(runtime: &tokio::runtime::Runtime) -> App {
                 reorder_quantity: 10,
                 lead_time_days: 7,
                 auto_reorder_point: false,
+                amazon_mfn: None,
             };
             app.store.put_listing(&draft, Utc::now()).await.unwrap();
         }

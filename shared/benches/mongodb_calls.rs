@@ -82,6 +82,7 @@ fn draft(name: &str, available: i64, reorder_point: u32) -> BenchResult<ListingD
         reorder_quantity: 10,
         lead_time_days: 3,
         auto_reorder_point: false,
+        amazon_mfn: None,
     })
 }
 

@@ -87,54 +87,62 @@ pub const AUTH_API: Function = Function {
     amazon: false,
 };
 
+/// An edit or a stock adjustment of an `amazon_mfn` listing schedules its
+/// push to Amazon.
 pub const LISTINGS_API: Function = Function {
     name: "listings-api",
     trigger: Trigger::Http(&[RouteGroup::Listings, RouteGroup::Docs]),
-    publishes: &[],
+    publishes: &[PublishQueue::AmazonSync],
     mails: false,
     amazon: false,
 };
 
-/// Placing an order publishes OrderPlaced.
+/// Placing an order publishes OrderPlaced; placing and cancelling move
+/// stock, which `amazon_mfn` listings push to Amazon.
 pub const ORDERS_API: Function = Function {
     name: "orders-api",
     trigger: Trigger::Http(&[RouteGroup::Orders, RouteGroup::Docs]),
-    publishes: &[PublishQueue::Orders],
+    publishes: &[PublishQueue::Orders, PublishQueue::AmazonSync],
     mails: false,
     amazon: true,
 };
 
-/// Approving a reorder publishes it for the mailer.
+/// Approving a reorder publishes it for the mailer; receiving one adds
+/// stock (pushed to Amazon for `amazon_mfn` listings).
 pub const ADMIN_API: Function = Function {
     name: "admin-api",
     trigger: Trigger::Http(&[RouteGroup::Admin, RouteGroup::Docs]),
-    publishes: &[PublishQueue::Reorders],
+    publishes: &[PublishQueue::Reorders, PublishQueue::AmazonSync],
     mails: false,
     amazon: false,
 };
 
-/// Processing an order may raise reorders at once.
+/// Processing an order may raise reorders at once; a failed order
+/// releases stock (pushed to Amazon for `amazon_mfn` listings).
 pub const ORDER_PROCESSOR: Function = Function {
     name: "order-processor",
     trigger: Trigger::Queues(&[QueueName::Orders]),
-    publishes: &[PublishQueue::Reorders],
+    publishes: &[PublishQueue::Reorders, PublishQueue::AmazonSync],
     mails: false,
     amazon: true,
 };
 
-/// A quantity change may take a listing under its reorder point.
+/// A quantity change may take a listing under its reorder point; Amazon's
+/// own change of an `amazon_mfn` listing schedules a push back.
 pub const LISTING_NOTIFICATIONS: Function = Function {
     name: "listing-notifications",
     trigger: Trigger::Queues(&[QueueName::ListingStatus, QueueName::ListingQuantity]),
-    publishes: &[PublishQueue::Reorders],
+    publishes: &[PublishQueue::Reorders, PublishQueue::AmazonSync],
     mails: false,
     amazon: false,
 };
 
+/// An MCF order cancelled or unfulfillable releases stock (pushed to
+/// Amazon for `amazon_mfn` listings).
 pub const FULFILLMENT_NOTIFICATIONS: Function = Function {
     name: "fulfillment-notifications",
     trigger: Trigger::Queues(&[QueueName::FulfillmentStatus]),
-    publishes: &[],
+    publishes: &[PublishQueue::AmazonSync],
     mails: false,
     amazon: false,
 };
@@ -145,6 +153,15 @@ pub const REORDER_MAILER: Function = Function {
     publishes: &[],
     mails: true,
     amazon: false,
+};
+
+/// Pushes `amazon_mfn` listings' stock and price to Amazon (SP-API).
+pub const AMAZON_SYNC: Function = Function {
+    name: "amazon-sync",
+    trigger: Trigger::Queues(&[QueueName::AmazonSync]),
+    publishes: &[],
+    mails: false,
+    amazon: true,
 };
 
 pub const STOCK_CHECK: Function = Function {
@@ -181,7 +198,7 @@ pub const DEMAND_FORECAST: Function = Function {
 };
 
 /// Every function of the deployment.
-pub const ALL: [&Function; 11] = [
+pub const ALL: [&Function; 12] = [
     &AUTH_API,
     &LISTINGS_API,
     &ORDERS_API,
@@ -190,6 +207,7 @@ pub const ALL: [&Function; 11] = [
     &LISTING_NOTIFICATIONS,
     &FULFILLMENT_NOTIFICATIONS,
     &REORDER_MAILER,
+    &AMAZON_SYNC,
     &STOCK_CHECK,
     &ORDER_RECOVERY,
     &DEMAND_FORECAST,

@@ -40,6 +40,11 @@ pub struct ListingView {
     pub auto_reorder_point: bool,
     /// `available <= reorder_point`.
     pub low_stock: bool,
+    /// Also sold on Amazon as a merchant-fulfilled offer, kept at this
+    /// stock and price.
+    pub amazon_mfn: bool,
+    /// The quantity last pushed to Amazon; null before the first push.
+    pub amazon_pushed_quantity: Option<i64>,
     #[schema(example = "2024-05-01T12:00:00.000Z")]
     pub updated_at: String,
 }
@@ -59,6 +64,8 @@ impl From<&Listing> for ListingView {
             lead_time_days: l.lead_time_days,
             auto_reorder_point: l.auto_reorder_point,
             low_stock: l.is_low_stock(),
+            amazon_mfn: l.amazon_mfn,
+            amazon_pushed_quantity: l.amazon_pushed_quantity(),
             updated_at: timestamp(&l.updated_at),
         }
     }

@@ -283,9 +283,7 @@ async fn with_ses(_app: App, _sender: String, _sdk: &Sdk) -> Result<App, Startup
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::{
-        AUTH_API, FULFILLMENT_NOTIFICATIONS, ORDERS_API, REORDER_MAILER, STOCK_CHECK,
-    };
+    use crate::functions::{AMAZON_SYNC, AUTH_API, ORDERS_API, REORDER_MAILER, STOCK_CHECK};
     use crate::ports::PublishQueue;
 
     fn local(pairs: &[(&str, &str)]) -> Config {
@@ -312,9 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_function_gets_what_its_row_names_and_nothing_else() {
-        let app = build_app(&FULFILLMENT_NOTIFICATIONS, &local(&[SECRET]))
-            .await
-            .unwrap();
+        let app = build_app(&AMAZON_SYNC, &local(&[SECRET])).await.unwrap();
         assert!(app.publisher.is_none() && app.mailer.is_none());
         assert!(app.tokens.is_none(), "a consumer holds no token keys");
         assert!(matches!(
@@ -337,6 +333,7 @@ mod tests {
     async fn a_function_that_calls_amazon_gets_the_client_in_mcf_mode_only() {
         use crate::functions::ORDER_PROCESSOR;
         let queue = ("REORDERS_QUEUE_URL", "http://127.0.0.1:1/q");
+        let sync = ("AMAZON_SYNC_QUEUE_URL", "http://127.0.0.1:1/s");
         let spapi = [
             ("SPAPI_ENDPOINT", "http://127.0.0.1:1"),
             ("LWA_ENDPOINT", "http://127.0.0.1:1/auth/o2/token"),
@@ -348,18 +345,18 @@ mod tests {
         ];
         let err = build_app(
             &ORDER_PROCESSOR,
-            &local(&[queue, ("FULFILLMENT_MODE", "mcf")]),
+            &local(&[queue, sync, ("FULFILLMENT_MODE", "mcf")]),
         )
         .await
         .unwrap_err();
         assert!(err.to_string().contains("SPAPI_ENDPOINT"), "{err}");
 
-        let mut pairs = vec![queue, ("FULFILLMENT_MODE", "mcf")];
+        let mut pairs = vec![queue, sync, ("FULFILLMENT_MODE", "mcf")];
         pairs.extend(spapi);
         let app = build_app(&ORDER_PROCESSOR, &local(&pairs)).await.unwrap();
         assert!(app.amazon.is_some());
         // Self-fulfilled: no client, even with the settings present.
-        pairs[1] = ("FULFILLMENT_MODE", "self");
+        pairs[2] = ("FULFILLMENT_MODE", "self");
         let app = build_app(&ORDER_PROCESSOR, &local(&pairs)).await.unwrap();
         assert!(app.amazon.is_none());
         assert!(
@@ -374,7 +371,11 @@ mod tests {
     #[cfg(feature = "sqs")]
     #[tokio::test]
     async fn a_publishing_function_gets_a_publisher() {
-        let config = local(&[SECRET, ("ORDERS_QUEUE_URL", "http://127.0.0.1:1/q")]);
+        let config = local(&[
+            SECRET,
+            ("ORDERS_QUEUE_URL", "http://127.0.0.1:1/q"),
+            ("AMAZON_SYNC_QUEUE_URL", "http://127.0.0.1:1/s"),
+        ]);
         let app = build_app(&ORDERS_API, &config).await.unwrap();
         assert!(app.publisher.is_some() && app.tokens.is_some());
         assert!(app.mailer.is_none());

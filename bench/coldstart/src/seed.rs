@@ -72,6 +72,7 @@ pub async fn seed(env: &HashMap<String, String>, template: &Path) -> Result<Seed
         reorder_quantity: 0,
         lead_time_days: 0,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     store
         .put_listing(&draft, now)

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use super::{App, AppError, Conflict, Refusal, Resource, StockLimit};
+use super::{App, AppError, Conflict, Refusal, Resource, StockLimit, amazon_sync};
 use crate::domain::{
     Currency, Listing, ListingDraft, ListingStatus, Price, Sku, Stock, StockDelta, SupplierId,
     Title,
@@ -40,6 +40,8 @@ pub struct ListingInput {
     pub reorder_quantity: Option<u32>,
     pub lead_time_days: Option<u32>,
     pub auto_reorder_point: Option<bool>,
+    /// Absent keeps the stored flag (false for a new listing).
+    pub amazon_mfn: Option<bool>,
 }
 
 /// Creates or updates a listing. Returns it and whether it was created.
@@ -73,11 +75,16 @@ pub async fn put_listing(
         reorder_quantity: input.reorder_quantity.unwrap_or(s.default_reorder_quantity),
         lead_time_days: input.lead_time_days.unwrap_or(s.default_lead_time_days),
         auto_reorder_point: input.auto_reorder_point.unwrap_or(false),
+        amazon_mfn: input.amazon_mfn,
     };
-    match app.store.put_listing(&draft, app.clock.now()).await? {
-        PutOutcome::Created(listing) => Ok((listing, true)),
-        PutOutcome::Updated(listing) => Ok((listing, false)),
-    }
+    let (listing, created) = match app.store.put_listing(&draft, app.clock.now()).await? {
+        PutOutcome::Created(listing) => (listing, true),
+        PutOutcome::Updated(listing) => (listing, false),
+    };
+    // An edit may change the price or the stock, or mark the listing for
+    // Amazon: the sync skips it if Amazon already shows this.
+    amazon_sync::schedule(app, [&listing]).await;
+    Ok((listing, created))
 }
 
 /// Adds `delta` to the stock atomically; [`Conflict::StockOutOfRange`]
@@ -91,6 +98,7 @@ pub async fn adjust_stock(
     match app.store.adjust_stock(sku, delta, app.clock.now()).await {
         Ok(listing) => {
             tracing::info!(sku = %sku, delta = delta.get(), reason, available = listing.available.get(), "stock adjusted");
+            amazon_sync::schedule(app, [&listing]).await;
             Ok(listing)
         }
         Err(AdjustStockError::NotFound) => Err(AppError::NotFound(Resource::Listing)),

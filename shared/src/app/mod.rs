@@ -3,6 +3,7 @@
 //! only; `crate::http` and `crate::consumers` translate at the edges.
 
 mod accounts;
+pub mod amazon_sync;
 pub mod analytics;
 mod error;
 pub mod forecasts;

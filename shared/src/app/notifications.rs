@@ -2,6 +2,11 @@
 //! fulfilment order status) to listings and orders. The consumers parse the
 //! queue bodies into domain [`Notification`]s; this is what they mean.
 //!
+//! A quantity change of an `amazon_mfn` listing is read against what
+//! Stockroom pushed to Amazon instead (echo or Amazon's own sale, see
+//! [`crate::app::amazon_sync`]); for the other listings Amazon's count
+//! replaces the stock.
+//!
 //! Every effect is guarded by the notification's stamp, so redelivered,
 //! late and shuffled notifications converge on the state the newest ones
 //! describe: the store compares stamps for listings, and [`merged`] does
@@ -10,6 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::app::amazon_sync::{self, QuantityApplied};
 use crate::app::{App, AppError, Conflict, Resource, reorders};
 use crate::domain::{
     EventStamp, Fulfillment, FulfillmentChannel, FulfillmentNotice, FulfillmentReturn,
@@ -52,6 +58,21 @@ pub async fn apply_notification(
         } => {
             if *channel != FulfillmentChannel::Merchant {
                 return Ok(Applied::Ignored("not merchant-fulfilled stock"));
+            }
+            if let Some(listing) = app.store.get_listing(sku).await?
+                && listing.amazon_mfn
+            {
+                return Ok(
+                    match amazon_sync::apply_quantity(app, listing, *quantity, stamp).await? {
+                        QuantityApplied::Changed { .. } => Applied::Applied,
+                        QuantityApplied::Echo => Applied::Ignored("the echo of a push to Amazon"),
+                        QuantityApplied::Stale => Applied::Stale,
+                        QuantityApplied::NoBaseline => {
+                            Applied::Ignored("nothing pushed to Amazon yet to compare with")
+                        }
+                        QuantityApplied::UnknownListing => Applied::Ignored("unknown SKU"),
+                    },
+                );
             }
             let outcome = app
                 .store
@@ -118,7 +139,16 @@ async fn apply_fulfillment(
             effects,
         };
         match app.store.update_order(&update).await {
-            Ok(()) => return Ok(Applied::Applied),
+            Ok(()) => {
+                let released: Vec<_> = update
+                    .effects
+                    .release
+                    .iter()
+                    .map(|(sku, _)| sku.clone())
+                    .collect();
+                amazon_sync::schedule_skus(app, &released).await;
+                return Ok(Applied::Applied);
+            }
             Err(UpdateError::Conflict) => continue,
             Err(UpdateError::NotFound) => return Ok(Applied::Ignored("unknown order")),
             Err(UpdateError::Store(e)) => return Err(e.into()),

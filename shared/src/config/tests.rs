@@ -50,7 +50,13 @@ fn a_function_requires_the_store_and_what_its_row_needs() {
 
     let c = for_function(
         &ORDERS_API,
-        &[STORE, TABLE, SECRET, ("ORDERS_QUEUE_URL", "q")],
+        &[
+            STORE,
+            TABLE,
+            SECRET,
+            ("ORDERS_QUEUE_URL", "q"),
+            ("AMAZON_SYNC_QUEUE_URL", "s"),
+        ],
     )
     .unwrap();
     assert!(c.auth.is_some());
@@ -58,7 +64,8 @@ fn a_function_requires_the_store_and_what_its_row_needs() {
     assert!(c.require_queue_url(PublishQueue::Reorders).is_err());
 
     // A consumer is not given the secret even where one is set.
-    let c = for_function(&FULFILLMENT_NOTIFICATIONS, &[STORE, TABLE, SECRET]).unwrap();
+    let sync = ("AMAZON_SYNC_QUEUE_URL", "s");
+    let c = for_function(&FULFILLMENT_NOTIFICATIONS, &[STORE, TABLE, SECRET, sync]).unwrap();
     assert_eq!(c.auth, None);
     assert_eq!(c.require_auth().unwrap_err().var, "TOKEN_SECRET");
 }
@@ -142,8 +149,12 @@ const SPAPI: [(&str, &str); 7] = [
 #[test]
 fn amazon_settings_are_required_in_mcf_mode_by_the_functions_that_call_it() {
     use crate::functions::{AUTH_API, ORDER_PROCESSOR};
-    let base = [("STORE", "memory"), ("REORDERS_QUEUE_URL", "q")];
-    let mcf = [base[0], base[1], ("FULFILLMENT_MODE", "mcf")];
+    let base = [
+        ("STORE", "memory"),
+        ("REORDERS_QUEUE_URL", "q"),
+        ("AMAZON_SYNC_QUEUE_URL", "s"),
+    ];
+    let mcf = [base[0], base[1], base[2], ("FULFILLMENT_MODE", "mcf")];
     // Self-fulfilled: not read, even by a function that may call Amazon.
     let c = for_function(&ORDER_PROCESSOR, &base).unwrap();
     assert_eq!(c.amazon, None);

@@ -13,8 +13,11 @@
 //! * [`reorder_mailer`] hands ReorderQueued to `app::reorders::mail`.
 //! * [`listing_notifications`], [`fulfillment_notifications`] hand SP-API
 //!   notifications to `app::notifications::apply_notification`.
+//! * [`amazon_sync`] pushes `amazon_mfn` listings to Amazon
+//!   (`app::amazon_sync::sync`), one push per SKU per batch.
 //! * [`process_batch`] is the batch loop and partial-failure report they share.
 
+pub mod amazon_sync;
 pub mod fulfillment_notifications;
 pub mod listing_notifications;
 pub mod notifications;

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{Currency, DomainError, EventStamp, Price, Sku, Stock, SupplierId};
+use super::{AmazonState, Currency, DomainError, EventStamp, Price, Sku, Stock, SupplierId};
 
 /// Whether a listing can be ordered. SP-API's status list maps onto it:
 /// `BUYABLE` present -> `Active`, `DELETED` -> `Deleted`, anything else
@@ -103,6 +103,16 @@ pub struct Listing {
     pub status_event: Option<EventStamp>,
     /// Last applied SP-API quantity notification (staleness guard).
     pub quantity_event: Option<EventStamp>,
+    /// Also sold on Amazon as a merchant-fulfilled offer: Stockroom pushes
+    /// its stock and price there, and Amazon's quantity notifications are
+    /// read as Amazon's sales (see [`AmazonState`]). Absent in records
+    /// written before it existed: false.
+    #[serde(default)]
+    pub amazon_mfn: bool,
+    /// What was pushed to Amazon and what Amazon reported since; written
+    /// only by the sync and the quantity notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amazon: Option<AmazonState>,
 }
 
 impl Listing {
@@ -127,7 +137,20 @@ impl Listing {
         self.reorder_quantity = draft.reorder_quantity;
         self.lead_time_days = draft.lead_time_days;
         self.auto_reorder_point = draft.auto_reorder_point;
+        if let Some(mfn) = draft.amazon_mfn {
+            self.amazon_mfn = mfn;
+        }
         self.updated_at = now;
+    }
+
+    /// The quantity last pushed to Amazon, if any.
+    pub fn amazon_pushed_quantity(&self) -> Option<i64> {
+        self.amazon.as_ref().and_then(AmazonState::pushed_quantity)
+    }
+
+    /// The revision of the Amazon state (0 before the first write).
+    pub fn amazon_revision(&self) -> u32 {
+        self.amazon.as_ref().map_or(0, |a| a.revision)
     }
 
     pub fn from_draft(draft: &ListingDraft, now: DateTime<Utc>) -> Self {
@@ -146,6 +169,8 @@ impl Listing {
             updated_at: now,
             status_event: None,
             quantity_event: None,
+            amazon_mfn: draft.amazon_mfn.unwrap_or(false),
+            amazon: None,
         }
     }
 }
@@ -157,6 +182,7 @@ impl Listing {
 /// listing); present sets it, as an inventory count would. `status` is
 /// optional the same way: absent keeps the stored status (ACTIVE for a new
 /// listing), so editing a DELETED or INACTIVE listing does not revive it.
+/// `amazon_mfn` likewise: absent keeps the flag (false for a new listing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingDraft {
     pub sku: Sku,
@@ -170,6 +196,7 @@ pub struct ListingDraft {
     pub reorder_quantity: u32,
     pub lead_time_days: u32,
     pub auto_reorder_point: bool,
+    pub amazon_mfn: Option<bool>,
 }
 
 #[cfg(test)]

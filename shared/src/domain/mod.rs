@@ -5,6 +5,7 @@
 //! items) is parsed into these types once; code inside the crate never
 //! re-checks them.
 
+mod amazon_listing;
 mod customer;
 mod error;
 mod idempotency;
@@ -19,6 +20,7 @@ mod shipping;
 mod sku;
 mod supplier;
 
+pub use amazon_listing::{AmazonPush, AmazonReading, AmazonState, KEPT_PUSHES};
 pub use customer::{Customer, PasswordHash, Role, Username};
 pub use error::DomainError;
 pub use idempotency::IdempotencyKey;

@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Page, PageRequest, StoreError, StoreResult};
 use crate::domain::{
-    DomainError, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta,
+    AmazonState, DomainError, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock,
+    StockDelta,
 };
 
 /// A case-insensitive search term for `GET /listings?q=`: 1 to 100
@@ -59,6 +60,22 @@ pub enum AdjustStockError {
     #[error("no such listing")]
     NotFound,
     /// The change would take stock below zero (or past the maximum).
+    #[error("stock would leave its range; available is {available:?}")]
+    OutOfRange { available: Stock },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why [`ListingStore::update_amazon_state`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AmazonStateError {
+    #[error("no such listing")]
+    NotFound,
+    /// The stored Amazon state is no longer at the revision the new one
+    /// was computed from: read again and recompute.
+    #[error("the Amazon state changed since it was read")]
+    Conflict,
+    /// The stock change would take stock below zero (or past the maximum).
     #[error("stock would leave its range; available is {available:?}")]
     OutOfRange { available: Stock },
     #[error(transparent)]
@@ -138,6 +155,20 @@ pub trait ListingStore: Send + Sync {
         stamp: &EventStamp,
         now: DateTime<Utc>,
     ) -> StoreResult<NotificationOutcome>;
+
+    /// Replaces the Amazon state of an `amazon_mfn` listing with `next` and
+    /// adds `stock_delta` to its stock, in one atomic write, only while the
+    /// stored state is still at `expected_revision` (0: no state yet) and
+    /// the stock stays in `0..=Stock::MAX`. Refusals are checked in the
+    /// order `NotFound`, `Conflict`, `OutOfRange`.
+    async fn update_amazon_state(
+        &self,
+        sku: &Sku,
+        expected_revision: u32,
+        next: &AmazonState,
+        stock_delta: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Listing, AmazonStateError>;
 
     /// Sets the reorder point (from the forecast); `false` when there is no
     /// such listing.

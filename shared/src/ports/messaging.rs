@@ -14,10 +14,18 @@ pub enum PublishQueue {
     Orders,
     /// Reorders to mail, consumed by `reorder-mailer`.
     Reorders,
+    /// `{"sku"}` of an `amazon_mfn` listing whose stock or price changed,
+    /// consumed by `amazon-sync`. A FIFO queue grouped by SKU (see
+    /// [`PublishQueue::message_group`]).
+    AmazonSync,
 }
 
 impl PublishQueue {
-    pub const ALL: [PublishQueue; 2] = [PublishQueue::Orders, PublishQueue::Reorders];
+    pub const ALL: [PublishQueue; 3] = [
+        PublishQueue::Orders,
+        PublishQueue::Reorders,
+        PublishQueue::AmazonSync,
+    ];
 
     pub fn as_str(self) -> &'static str {
         QueueName::from(self).as_str()
@@ -28,6 +36,29 @@ impl PublishQueue {
         match self {
             PublishQueue::Orders => "ORDERS_QUEUE_URL",
             PublishQueue::Reorders => "REORDERS_QUEUE_URL",
+            PublishQueue::AmazonSync => "AMAZON_SYNC_QUEUE_URL",
+        }
+    }
+
+    /// For a FIFO queue, the message group of `body`; `None` for a
+    /// standard queue.
+    ///
+    /// `amazon-sync` is FIFO, grouped by SKU: SQS hands out a group's
+    /// messages one batch at a time, so two pushes of the same SKU never
+    /// run at once and Amazon receives them in the order they read the
+    /// listing: the last push carries the latest state. SKUs still sync in
+    /// parallel. (A standard queue could run two pushes of one SKU at once
+    /// and land the older count last.) A body without a SKU gets a group of
+    /// its own, to fail alone in the consumer.
+    pub fn message_group(self, body: &str) -> Option<String> {
+        match self {
+            PublishQueue::AmazonSync => Some(
+                serde_json::from_str::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v.get("sku")?.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "-".to_owned()),
+            ),
+            PublishQueue::Orders | PublishQueue::Reorders => None,
         }
     }
 }
@@ -65,12 +96,14 @@ pub enum QueueName {
     ListingStatus,
     ListingQuantity,
     FulfillmentStatus,
+    AmazonSync,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 5] = [
+    pub const ALL: [QueueName; 6] = [
         QueueName::Orders,
         QueueName::Reorders,
+        QueueName::AmazonSync,
         QueueName::ListingStatus,
         QueueName::ListingQuantity,
         QueueName::FulfillmentStatus,
@@ -84,6 +117,7 @@ impl QueueName {
             QueueName::ListingStatus => "listing-status",
             QueueName::ListingQuantity => "listing-quantity",
             QueueName::FulfillmentStatus => "fulfillment-status",
+            QueueName::AmazonSync => "amazon-sync",
         }
     }
 
@@ -111,6 +145,7 @@ impl From<PublishQueue> for QueueName {
         match queue {
             PublishQueue::Orders => QueueName::Orders,
             PublishQueue::Reorders => QueueName::Reorders,
+            PublishQueue::AmazonSync => QueueName::AmazonSync,
         }
     }
 }

@@ -112,7 +112,23 @@ impl SqsPublisher {
     }
 
     /// Sends one batch; returns the bodies SQS refused for good.
-    async fn send_batch(&self, url: &str, bodies: &[String]) -> Result<Vec<String>, PublishError> {
+    async fn send_batch(
+        &self,
+        queue: PublishQueue,
+        url: &str,
+        bodies: &[String],
+    ) -> Result<Vec<String>, PublishError> {
+        // A FIFO queue needs a group and a deduplication id per message;
+        // the id is fixed before the first attempt, so an entry sent again
+        // after a transient failure is still one message.
+        let fifo: Vec<Option<(String, String)>> = bodies
+            .iter()
+            .map(|body| {
+                queue
+                    .message_group(body)
+                    .map(|group| (group, uuid::Uuid::new_v4().to_string()))
+            })
+            .collect();
         let mut pending: Vec<(usize, &String)> = bodies.iter().enumerate().collect();
         let mut refused = Vec::new();
         let mut attempts = ENTRY_RETRY.start();
@@ -120,9 +136,12 @@ impl SqsPublisher {
             let entries = pending
                 .iter()
                 .map(|(i, body)| {
+                    let (group, dedup) = fifo[*i].clone().unzip();
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
                         .message_body(body.as_str())
+                        .set_message_group_id(group)
+                        .set_message_deduplication_id(dedup)
                         .build()
                         .map_err(|e| PublishError::Rejected {
                             failed: 1,
@@ -186,7 +205,7 @@ impl Publisher for SqsPublisher {
             .ok_or(PublishError::NotConfigured(queue))?;
         let mut refused = Vec::new();
         for batch in bodies.chunks(BATCH_SIZE) {
-            refused.extend(self.send_batch(url, batch).await?);
+            refused.extend(self.send_batch(queue, url, batch).await?);
         }
         if refused.is_empty() {
             Ok(())
@@ -210,7 +229,9 @@ pub struct QueueSetupError {
 
 /// Creates (or finds) queue `name` with a dead-letter queue `name-dlq`
 /// that receives a message after `max_receives` failed receives, and
-/// returns the queue's URL. For local setup and tests; idempotent.
+/// returns the queue's URL. A name ending in `.fifo` makes both FIFO
+/// queues (the dead-letter queue `stem-dlq.fifo`). For local setup and
+/// tests; idempotent.
 pub async fn create_queue_with_dlq(
     client: &Client,
     name: &str,
@@ -220,9 +241,19 @@ pub async fn create_queue_with_dlq(
         name: name.to_owned(),
         source,
     };
+    let (stem, fifo) = match name.strip_suffix(".fifo") {
+        Some(stem) => (stem, true),
+        None => (name, false),
+    };
+    let fifo_attributes = || {
+        fifo.then(|| {
+            std::collections::HashMap::from([(QueueAttributeName::FifoQueue, "true".to_owned())])
+        })
+    };
     let dlq = client
         .create_queue()
-        .queue_name(format!("{name}-dlq"))
+        .queue_name(format!("{stem}-dlq{}", if fifo { ".fifo" } else { "" }))
+        .set_attributes(fifo_attributes())
         .send()
         .await
         .map_err(|e| fail(Box::new(e)))?;
@@ -247,6 +278,7 @@ pub async fn create_queue_with_dlq(
     let queue = client
         .create_queue()
         .queue_name(name)
+        .set_attributes(fifo_attributes())
         .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
         .send()
         .await

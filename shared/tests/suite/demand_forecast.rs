@@ -51,6 +51,7 @@ async fn shop() -> (stockroom::app::App, Arc<ManualClock>, Arc<Recorder>) {
                     reorder_quantity: 30,
                     lead_time_days: 7,
                     auto_reorder_point: true,
+                    amazon_mfn: None,
                 },
                 Utc::now(),
             )

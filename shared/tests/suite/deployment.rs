@@ -628,6 +628,7 @@ fn queues_have_dead_letter_queues_and_consumers_report_batch_failures() {
         BTreeSet::from([
             "OrdersQueue",
             "ReordersQueue",
+            "AmazonSyncQueue",
             "ListingStatusQueue",
             "ListingQuantityQueue",
             "FulfillmentStatusQueue"
@@ -681,7 +682,7 @@ fn queues_have_dead_letter_queues_and_consumers_report_batch_failures() {
     }
     assert_eq!(
         consumed.len(),
-        5,
+        6,
         "every queue has a consumer: {consumed:?}"
     );
 }

@@ -50,6 +50,7 @@ async fn put(app: &App, sku: &str, status: ListingStatus) {
         reorder_quantity: 30,
         lead_time_days: 9,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     app.store.put_listing(&draft, Utc::now()).await.unwrap();
 }

@@ -106,6 +106,7 @@ async fn world(max_attempts: u32, rules: OutboxRules) -> World {
         reorder_quantity: 24,
         lead_time_days: 7,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     app.store.put_listing(&draft, Utc::now()).await.unwrap();
     let (admin, _) = token(&app, Role::Admin);

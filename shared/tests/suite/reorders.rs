@@ -59,6 +59,7 @@ async fn world(rating: i64) -> World {
         reorder_quantity: 24,
         lead_time_days: l.lead_time_days,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     app.store
         .put_listing(&draft, chrono::Utc::now())

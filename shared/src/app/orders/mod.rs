@@ -242,6 +242,7 @@ pub async fn place_order(
         Err(PlaceOrderError::Store(e)) => return Err(e.into()),
     }
     tracing::info!(order_id = %order.order_id, lines = order.items.len(), total = %order.total_amount, "order placed");
+    crate::app::amazon_sync::schedule(app, listings.values()).await;
 
     publish_order_placed(app, &order).await;
     Ok(Placed::New(order))

@@ -53,7 +53,16 @@ pub(super) async fn transition_order_with(
             effects,
         };
         match app.store.update_order(&update).await {
-            Ok(()) => return Ok(Some(updated)),
+            Ok(()) => {
+                let released: Vec<Sku> = update
+                    .effects
+                    .release
+                    .into_iter()
+                    .map(|(sku, _)| sku)
+                    .collect();
+                crate::app::amazon_sync::schedule_skus(app, &released).await;
+                return Ok(Some(updated));
+            }
             Err(UpdateError::Conflict) => continue,
             Err(UpdateError::NotFound) => return Err(AppError::NotFound(Resource::Order)),
             Err(UpdateError::Store(e)) => return Err(e.into()),

@@ -255,14 +255,16 @@ pub async fn cancel(app: &App, reorder_id: ReorderId) -> Result<Reorder, AppErro
 
 /// Records the goods as received and adds them to the stock, once.
 pub async fn receive(app: &App, reorder_id: ReorderId, quantity: u32) -> Result<Reorder, AppError> {
-    transition(
+    let received = transition(
         app,
         reorder_id,
         &[ReorderStatus::Sent],
         ReorderStatus::Received,
         Some(quantity),
     )
-    .await
+    .await?;
+    crate::app::amazon_sync::schedule_skus(app, std::slice::from_ref(&received.sku)).await;
+    Ok(received)
 }
 
 /// Reorders in `status` (all when `None`), newest first.

@@ -142,6 +142,11 @@ pub struct PutListingBody {
     pub lead_time_days: Option<u32>,
     /// Let the daily forecast set `reorder_point`.
     pub auto_reorder_point: Option<bool>,
+    /// Also sold on Amazon as a merchant-fulfilled offer: Stockroom pushes
+    /// its stock and price there and reads Amazon's quantity changes as
+    /// Amazon's sales. Absent keeps the stored flag (false for a new
+    /// listing).
+    pub amazon_mfn: Option<bool>,
 }
 
 #[utoipa::path(
@@ -176,6 +181,7 @@ pub async fn put(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
         reorder_quantity: within("reorder_quantity", body.reorder_quantity, 1_000_000)?,
         lead_time_days: within("lead_time_days", body.lead_time_days, 365)?,
         auto_reorder_point: body.auto_reorder_point,
+        amazon_mfn: body.amazon_mfn,
     };
     let (listing, created) = app::put_listing(app, sku, input).await?;
     let status = if created {

@@ -12,10 +12,12 @@ use super::expr::Expr;
 use super::items::key;
 use super::keys::*;
 use super::low_flag::{Applied, ListingUpdate};
-use crate::domain::{EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta};
+use crate::domain::{
+    AmazonState, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta,
+};
 use crate::ports::{
-    AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, Page, PageRequest,
-    PutOutcome, StoreError, StoreResult,
+    AdjustStockError, AmazonStateError, ListingFilter, ListingStore, NotificationOutcome, Page,
+    PageRequest, PutOutcome, StoreError, StoreResult,
 };
 
 pub(crate) fn search_text(listing: &Listing) -> String {
@@ -92,6 +94,15 @@ impl DynamoStore {
             );
             set(e, UPDATED_AT, s(now.to_rfc3339()));
             set(e, SEARCH, s(search.clone()));
+            // Absent, the stored flag stays (a new item gets false from the
+            // template written on creation).
+            if let Some(mfn) = draft.amazon_mfn {
+                set(
+                    e,
+                    "amazon_mfn",
+                    aws_sdk_dynamodb::types::AttributeValue::Bool(mfn),
+                );
+            }
             match &draft.supplier_id {
                 Some(id) => set(e, "supplier_id", s(id.as_str())),
                 None => u.update.remove.push(e.name("supplier_id")),
@@ -314,6 +325,64 @@ impl ListingStore for DynamoStore {
             Applied::Refused(None) => NotificationOutcome::UnknownListing,
             Applied::Refused(Some(_)) => NotificationOutcome::Stale,
         })
+    }
+
+    async fn update_amazon_state(
+        &self,
+        sku: &Sku,
+        expected_revision: u32,
+        next: &AmazonState,
+        stock_delta: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Listing, AmazonStateError> {
+        let state = serde_json::to_value(next)
+            .map(to_attr)
+            .map_err(|e| StoreError::Corrupt(format!("Amazon state: {e}")))?;
+        let d = stock_delta;
+        let make = || {
+            let mut u = ListingUpdate::default();
+            let e = &mut u.expr;
+            let (amazon, revision) = (e.name("amazon"), e.name("revision"));
+            let (avail, head, at) = (e.name(AVAILABLE), e.name(HEADROOM), e.name(UPDATED_AT));
+            let (sv, dv, nowv) = (
+                e.value(state.clone()),
+                e.value(n(d)),
+                e.value(s(now.to_rfc3339())),
+            );
+            u.update.set.push(format!(
+                "{amazon} = {sv}, {avail} = {avail} + {dv}, {head} = {head} + {dv}, {at} = {nowv}"
+            ));
+            if expected_revision == 0 {
+                u.conditions.push(format!("attribute_not_exists({amazon})"));
+            } else {
+                let rv = e.value(n(expected_revision));
+                u.conditions.push(format!("{amazon}.{revision} = {rv}"));
+            }
+            let (lo, hi) = (
+                e.value(n((-d).max(0))),
+                e.value(n((Stock::MAX - d).min(Stock::MAX))),
+            );
+            u.conditions.push(format!("{avail} BETWEEN {lo} AND {hi}"));
+            if d < 0 {
+                let neg = e.value(n(-d));
+                u.stays_high = Some(format!("{head} > {neg}"));
+            }
+            u
+        };
+        match self.update_listing(sku, make).await? {
+            Applied::Done(item) => Ok(read_listing(&item)?),
+            Applied::Refused(None) => Err(AmazonStateError::NotFound),
+            Applied::Refused(Some(old)) => {
+                let old = read_listing(&old)?;
+                if old.amazon_revision() != expected_revision {
+                    Err(AmazonStateError::Conflict)
+                } else {
+                    Err(AmazonStateError::OutOfRange {
+                        available: old.available,
+                    })
+                }
+            }
+        }
     }
 
     async fn set_reorder_point(

@@ -2,10 +2,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, take_page};
-use crate::domain::{EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta};
+use crate::domain::{
+    AmazonState, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta,
+};
 use crate::ports::{
-    AdjustStockError, Cursor, ListingFilter, ListingStore, NotificationOutcome, Page, PageRequest,
-    PutOutcome, StoreResult,
+    AdjustStockError, AmazonStateError, Cursor, ListingFilter, ListingStore, NotificationOutcome,
+    Page, PageRequest, PutOutcome, StoreResult,
 };
 
 const LISTINGS: &str = "listings";
@@ -155,6 +157,36 @@ impl ListingStore for MemoryStore {
         listing.quantity_event = Some(stamp.clone());
         listing.updated_at = now;
         Ok(NotificationOutcome::Applied(listing.clone()))
+    }
+
+    async fn update_amazon_state(
+        &self,
+        sku: &Sku,
+        expected_revision: u32,
+        next: &AmazonState,
+        stock_delta: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Listing, AmazonStateError> {
+        let mut state = self.lock();
+        let listing = state
+            .listings
+            .get_mut(sku)
+            .ok_or(AmazonStateError::NotFound)?;
+        if listing.amazon_revision() != expected_revision {
+            return Err(AmazonStateError::Conflict);
+        }
+        let available = listing
+            .available
+            .get()
+            .checked_add(stock_delta)
+            .and_then(|v| Stock::new(v).ok())
+            .ok_or(AmazonStateError::OutOfRange {
+                available: listing.available,
+            })?;
+        listing.available = available;
+        listing.amazon = Some(next.clone());
+        listing.updated_at = now;
+        Ok(listing.clone())
     }
 
     async fn set_reorder_point(

@@ -11,7 +11,7 @@ use mongodb::bson::{Bson, Document, doc};
 
 use super::codec::{self, Fields, int, lit};
 use crate::domain::{
-    Currency, Customer, EventStamp, Listing, ListingDraft, ListingStatus, MailFailure,
+    AmazonState, Currency, Customer, EventStamp, Listing, ListingDraft, ListingStatus, MailFailure,
     MailFailureCause, PasswordHash, Price, Rating, Reorder, ReorderReason, ReorderStatus, Role,
     Sku, Stock, Supplier, SupplierEmail, SupplierId, Title, Username,
 };
@@ -43,6 +43,11 @@ pub(super) fn listing_draft_stage(
         Some(status) => lit(status.as_str()),
         None => Bson::Document(doc! { "$ifNull": ["$status", ListingStatus::Active.as_str()] }),
     };
+    // Absent, the stored flag stays; a new listing is not on Amazon.
+    let amazon_mfn = match draft.amazon_mfn {
+        Some(mfn) => Bson::Boolean(mfn),
+        None => Bson::Document(doc! { "$ifNull": ["$amazon_mfn", false] }),
+    };
     Ok(doc! { "$set": {
         "title": lit(draft.title.as_str()),
         "price": codec::decimal(draft.price.amount())?,
@@ -53,6 +58,7 @@ pub(super) fn listing_draft_stage(
         "reorder_quantity": int(draft.reorder_quantity),
         "lead_time_days": int(draft.lead_time_days),
         "auto_reorder_point": draft.auto_reorder_point,
+        "amazon_mfn": amazon_mfn,
         "updated_at": lit(codec::time(now)?),
         "available": available,
         "search": lit(doc! {
@@ -123,7 +129,29 @@ pub(super) fn listing_from(doc: &Document) -> Result<Listing, StoreError> {
         updated_at: f.time("updated_at")?,
         status_event: opt_stamp(&f, "status_event")?,
         quantity_event: opt_stamp(&f, "quantity_event")?,
+        amazon_mfn: match f.optional("amazon_mfn") {
+            None | Some(Bson::Null) => false,
+            Some(_) => f.bool("amazon_mfn")?,
+        },
+        amazon: match f.optional("amazon") {
+            None | Some(Bson::Null) => None,
+            Some(_) => {
+                Some(amazon_state_from(f.doc("amazon")?).map_err(|e| f.corrupt("amazon", e))?)
+            }
+        },
     })
+}
+
+/// The Amazon side of an `amazon_mfn` listing as a sub-document. Nothing
+/// filters or indexes inside it but `revision`, so its shape is serde's
+/// (prices as decimal strings, instants as RFC 3339).
+pub(super) fn amazon_state_doc(state: &AmazonState) -> Result<Document, StoreError> {
+    mongodb::bson::to_document(state)
+        .map_err(|e| StoreError::Corrupt(format!("could not encode the Amazon state: {e}")))
+}
+
+fn amazon_state_from(doc: &Document) -> Result<AmazonState, mongodb::bson::de::Error> {
+    mongodb::bson::from_document(doc.clone())
 }
 
 pub(super) fn customer_doc(customer: &Customer) -> Result<Document, StoreError> {
@@ -259,6 +287,7 @@ mod tests {
             reorder_quantity: 10,
             lead_time_days: 2,
             auto_reorder_point: true,
+            amazon_mfn: Some(true),
         };
         let mut listing = Listing::from_draft(&draft, Utc::now());
         listing.status_event = Some(EventStamp {
@@ -304,6 +333,7 @@ mod tests {
             reorder_quantity: l.reorder_quantity,
             lead_time_days: l.lead_time_days,
             auto_reorder_point: l.auto_reorder_point,
+            amazon_mfn: Some(l.amazon_mfn),
         }
     }
 

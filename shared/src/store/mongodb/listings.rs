@@ -16,14 +16,16 @@ use mongodb::options::ReturnDocument;
 use super::MongoStore;
 use super::codec::{self, int, lit};
 use super::documents::{
-    listing_draft_stage, listing_from, low_stock_stage, older_stamp_filter, stamp,
+    amazon_state_doc, listing_draft_stage, listing_from, low_stock_stage, older_stamp_filter, stamp,
 };
 use super::error::{OrStore, is_duplicate_key};
 use super::paging::{self, Order, PageQuery};
-use crate::domain::{EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta};
+use crate::domain::{
+    AmazonState, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta,
+};
 use crate::ports::{
-    AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, Page, PageRequest,
-    PutOutcome, StoreResult,
+    AdjustStockError, AmazonStateError, ListingFilter, ListingStore, NotificationOutcome, Page,
+    PageRequest, PutOutcome, StoreResult,
 };
 
 const LISTINGS: &str = "listings";
@@ -260,6 +262,46 @@ impl ListingStore for MongoStore {
         match self.update_listing(filter, set).await? {
             Some(listing) => Ok(NotificationOutcome::Applied(listing)),
             None => self.not_applied(sku).await,
+        }
+    }
+
+    async fn update_amazon_state(
+        &self,
+        sku: &Sku,
+        expected_revision: u32,
+        next: &AmazonState,
+        stock_delta: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Listing, AmazonStateError> {
+        // Compare-and-set on the state's revision, with the stock range
+        // checked and the stock moved in the same server-side update.
+        let lowest = (-stock_delta).max(0);
+        let highest = (Stock::MAX - stock_delta).min(Stock::MAX);
+        let mut filter = doc! {
+            "_id": sku.as_str(),
+            "available": { "$gte": lowest, "$lte": highest },
+        };
+        if expected_revision == 0 {
+            filter.insert("amazon", Bson::Null);
+        } else {
+            filter.insert("amazon.revision", int(expected_revision));
+        }
+        let set = doc! {
+            "amazon": lit(amazon_state_doc(next)?),
+            "available": { "$add": ["$available", int(stock_delta)] },
+            "updated_at": lit(codec::time(now)?),
+        };
+        if let Some(listing) = self.update_listing(filter, set).await? {
+            return Ok(listing);
+        }
+        match self.get_listing(sku).await? {
+            None => Err(AmazonStateError::NotFound),
+            Some(listing) if listing.amazon_revision() != expected_revision => {
+                Err(AmazonStateError::Conflict)
+            }
+            Some(listing) => Err(AmazonStateError::OutOfRange {
+                available: listing.available,
+            }),
         }
     }
 

@@ -115,6 +115,72 @@ async fn a_batch_of_25_arrives_complete() {
 }
 
 #[tokio::test]
+async fn amazon_sync_goes_to_a_fifo_queue_grouped_by_sku() {
+    let sdk = sdk().await;
+    let client = sqs::client(&sdk);
+    let name = format!("{}.fifo", unique("amazon-sync"));
+    let url = sqs::create_queue_with_dlq(&client, &name, 3).await.unwrap();
+    let attrs = client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let attrs = attrs.attributes().unwrap();
+    assert_eq!(
+        attrs
+            .get(&QueueAttributeName::FifoQueue)
+            .map(String::as_str),
+        Some("true")
+    );
+    let redrive = attrs.get(&QueueAttributeName::RedrivePolicy).unwrap();
+    assert!(redrive.contains("-dlq.fifo"), "{redrive}");
+
+    let publisher = SqsPublisher::new(
+        client.clone(),
+        QueueUrls::new().with(PublishQueue::AmazonSync, &url),
+    );
+    // The same body twice is two messages (no deduplication by content).
+    let bodies: Vec<String> = ["MUG", "TEE", "MUG"]
+        .iter()
+        .map(|sku| format!("{{\"sku\":\"{sku}\"}}"))
+        .collect();
+    publisher
+        .publish(PublishQueue::AmazonSync, &bodies)
+        .await
+        .unwrap();
+    // A group's next message comes once the one before is deleted.
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while got.len() < 3 && tokio::time::Instant::now() < deadline {
+        let out = client
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages() {
+            got.extend(m.body().map(str::to_owned));
+            client
+                .delete_message()
+                .queue_url(&url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [r#"{"sku":"MUG"}"#, r#"{"sku":"MUG"}"#, r#"{"sku":"TEE"}"#]
+    );
+}
+
+#[tokio::test]
 async fn an_unconfigured_queue_is_reported() {
     let sdk = sdk().await;
     let publisher = SqsPublisher::new(sqs::client(&sdk), QueueUrls::new());

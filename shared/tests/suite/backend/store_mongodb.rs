@@ -306,6 +306,7 @@ async fn transactions_retry_through_fail_points() {
         reorder_quantity: 1,
         lead_time_days: 1,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     store.put_listing(&draft, Utc::now()).await.unwrap();
     let order = || {
@@ -436,6 +437,7 @@ async fn search_and_titles_are_taken_literally() {
             reorder_quantity: 1,
             lead_time_days: 1,
             auto_reorder_point: false,
+            amazon_mfn: None,
         };
         store.put_listing(&draft, Utc::now()).await.unwrap();
     }
@@ -491,6 +493,7 @@ async fn racing_puts_create_a_listing_once() {
         reorder_quantity: 1,
         lead_time_days: 1,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     let mut tasks = Vec::new();
     for _ in 0..racers().min(16) {

@@ -44,6 +44,7 @@ pub fn draft(sku_name: &str, available: i64) -> ListingDraft {
         reorder_quantity: 20,
         lead_time_days: 7,
         auto_reorder_point: false,
+        amazon_mfn: None,
     }
 }
 

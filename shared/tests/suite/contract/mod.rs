@@ -19,6 +19,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod accounts;
+mod amazon;
 mod fixtures;
 mod forecasts;
 mod listings;
@@ -26,6 +27,7 @@ mod orders;
 mod procurement;
 
 pub use accounts::*;
+pub use amazon::*;
 pub use forecasts::*;
 pub use listings::*;
 pub use orders::*;
@@ -64,6 +66,8 @@ macro_rules! contract_cases {
                 receiving_a_reorder_adds_stock_once,
                 reorder_mail_states_round_trip_and_free_the_sku,
                 forecasts_round_trip_latest_wins,
+                amazon_mfn_is_kept_by_edits_that_omit_it,
+                amazon_state_is_written_over_its_revision_with_the_stock,
             ],
             racing: [
                 racing_orders_never_oversell,
@@ -72,6 +76,7 @@ macro_rules! contract_cases {
                 racing_cancels_release_stock_once,
                 racing_registrations_take_a_username_once,
                 racing_reorders_open_one_per_sku,
+                racing_amazon_state_writes_apply_each_once,
             ],
         }
     };

@@ -77,6 +77,7 @@ pub async fn listing(app: &App, sku: &str, available: i64) {
         reorder_quantity: 10,
         lead_time_days: 7,
         auto_reorder_point: false,
+        amazon_mfn: None,
     };
     app.store.put_listing(&draft, Utc::now()).await.unwrap();
 }

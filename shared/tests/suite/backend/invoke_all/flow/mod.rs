@@ -65,7 +65,23 @@ pub async fn run(env: &Env) {
     notifications(env, &alice, &admin, &order_id).await;
     procurement(env, &alice, &admin).await;
     recovery_forecast_and_metrics(env, &alice, &admin).await;
+    amazon_sync(env).await;
     console(env).await;
+}
+
+/// amazon-sync with its sample batch (two messages for one SKU): without
+/// SP-API settings, or for a listing that is not `amazon_mfn`, nothing is
+/// pushed and no message fails.
+async fn amazon_sync(env: &Env) {
+    let file = "amazon-sync/sync-requested.json";
+    let answer = env.invoke("amazon-sync", &env.fixture(file), file).await;
+    env.check(
+        answer["batchItemFailures"]
+            .as_array()
+            .is_some_and(|f| f.is_empty()),
+        "amazon-sync: the sample batch is handled",
+        &answer,
+    );
 }
 
 /// The console function: the page shell at `/` and `/dashboard`, and a
