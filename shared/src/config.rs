@@ -104,6 +104,12 @@ pub struct Settings {
     pub forecast_service_level: f64,
     pub forecast_review_period_days: u32,
     pub forecast_history_days: u32,
+    /// Failed sign-ins for one username within `login_failure_window`
+    /// after which `POST /auth/token` answers 429 until the window ends.
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
+    /// Registrations accepted from one source address per hour.
+    pub registrations_per_address_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -120,6 +126,9 @@ impl Default for Settings {
             forecast_service_level: 0.95,
             forecast_review_period_days: 7,
             forecast_history_days: 365,
+            login_max_failures: 5,
+            login_failure_window: Duration::from_secs(900),
+            registrations_per_address_per_hour: 20,
         }
     }
 }
@@ -321,6 +330,21 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         )?,
         forecast_history_days: env
             .parsed("FORECAST_HISTORY_DAYS", defaults.forecast_history_days)?,
+        login_max_failures: at_least_one(
+            "LOGIN_MAX_FAILURES",
+            env.parsed("LOGIN_MAX_FAILURES", defaults.login_max_failures)?,
+        )?,
+        login_failure_window: Duration::from_secs(u64::from(at_least_one(
+            "LOGIN_FAILURE_WINDOW_SECONDS",
+            env.parsed("LOGIN_FAILURE_WINDOW_SECONDS", 900)?,
+        )?)),
+        registrations_per_address_per_hour: at_least_one(
+            "REGISTRATIONS_PER_ADDRESS_PER_HOUR",
+            env.parsed(
+                "REGISTRATIONS_PER_ADDRESS_PER_HOUR",
+                defaults.registrations_per_address_per_hour,
+            )?,
+        )?,
     };
     let log_format = match env.get("LOG_FORMAT").as_deref().unwrap_or("json") {
         "json" => LogFormat::Json,
@@ -357,6 +381,14 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         settings,
         log_format,
     })
+}
+
+/// A limit that must let at least one attempt through.
+fn at_least_one(name: &'static str, value: u32) -> Result<u32, ConfigError> {
+    if value == 0 {
+        return Err(ConfigError::new(name, "must be at least 1"));
+    }
+    Ok(value)
 }
 
 /// The token settings around a secret that was read.

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod amazon;
+mod attempts;
 mod clock;
 mod error;
 mod forecasts;
@@ -23,6 +24,7 @@ pub use amazon::{
     Amazon, AmazonError, CancelOutcome, Fee, FulfillmentItem, FulfillmentOrderRequest,
     FulfillmentOrderState, ListingPatch, PreviewOption, PreviewRequest,
 };
+pub use attempts::{AttemptStore, AttemptWindow, window_end};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use forecasts::{ForecastRecord, ForecastStore};
@@ -51,6 +53,7 @@ pub trait Store:
     + ReorderStore
     + SalesStore
     + ForecastStore
+    + AttemptStore
 {
 }
 
@@ -63,5 +66,6 @@ impl<T> Store for T where
         + ReorderStore
         + SalesStore
         + ForecastStore
+        + AttemptStore
 {
 }
