@@ -29,7 +29,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use forecasts::{ForecastRecord, ForecastStore};
 pub use listings::{
-    AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, PutOutcome, SearchTerm,
+    AdjustStockError, ListingFilter, ListingStore, MIN_LISTING_SCAN, NotificationOutcome,
+    PutOutcome, SearchTerm, listing_scan_budget,
 };
 pub use messaging::{
     Email, InboundQueue, MailError, Mailer, PublishError, PublishQueue, Publisher, QueueName,

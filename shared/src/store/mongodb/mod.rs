@@ -41,6 +41,7 @@ mod documents;
 mod error;
 mod forecasts;
 mod indexes;
+mod listing_pages;
 mod listings;
 mod order_records;
 mod orders;

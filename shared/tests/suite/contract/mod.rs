@@ -23,6 +23,7 @@ mod attempts;
 mod fixtures;
 mod forecasts;
 mod large_orders;
+mod listing_scan;
 mod listings;
 mod orders;
 mod procurement;
@@ -31,6 +32,7 @@ pub use accounts::*;
 pub use attempts::*;
 pub use forecasts::*;
 pub use large_orders::*;
+pub use listing_scan::*;
 pub use listings::*;
 pub use orders::*;
 pub use procurement::*;
@@ -48,6 +50,7 @@ macro_rules! contract_cases {
                 adjust_stock_stays_in_range,
                 listings_page_in_sku_order_with_filters,
                 foreign_and_junk_cursors_are_refused,
+                listing_scans_are_bounded_and_resumable,
                 low_stock_listings_are_exactly_the_low_ones,
                 place_order_is_all_or_nothing,
                 place_order_refuses_unbuyable_listings,
