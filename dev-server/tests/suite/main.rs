@@ -9,4 +9,5 @@ mod common;
 mod async_flows;
 mod concurrency;
 mod console;
+mod hardening;
 mod outage;

@@ -9,7 +9,8 @@
 //! projected to `_id` so no document is read. The page is then the
 //! matches up to that `_id`. When the window holds fewer than a page, the
 //! cursor is the window's last `_id`, where the next page resumes: every
-//! listing up to it has been examined.
+//! listing up to it has been examined. A filter the indexes answer whole
+//! needs no window: the page query itself reads at most a page and one.
 
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
@@ -41,16 +42,19 @@ impl MongoStore {
         if !range.is_empty() {
             window.insert("_id", range.clone());
         }
-        let skip = u64::try_from(budget - 1).unwrap_or(u64::MAX);
-        let edge: Option<Document> = self
-            .listings
-            .find_one(window)
-            .sort(doc! { "_id": 1 })
-            .skip(skip)
-            .projection(doc! { "_id": 1 })
-            .await
-            .or_store()?;
-        let edge = edge.and_then(|d| d.get("_id").cloned());
+        let edge = if rest.is_empty() {
+            None
+        } else {
+            let skip = u64::try_from(budget - 1).unwrap_or(u64::MAX);
+            self.listings
+                .find_one(window)
+                .sort(doc! { "_id": 1 })
+                .skip(skip)
+                .projection(doc! { "_id": 1 })
+                .await
+                .or_store()?
+                .and_then(|d| d.get("_id").cloned())
+        };
         if let Some(edge) = &edge {
             range.insert("$lte", edge.clone());
         }
