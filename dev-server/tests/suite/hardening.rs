@@ -108,7 +108,12 @@ async fn password_guessing_is_stopped() {
     assert!((1..=900).contains(&wait), "Retry-After {wait}");
     let body: Value = reply.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_attempts");
-    assert_eq!(sign_in(&server, &bystander, "customer password").await.status(), 200);
+    assert_eq!(
+        sign_in(&server, &bystander, "customer password")
+            .await
+            .status(),
+        200
+    );
     server.stop().await;
 }
 
