@@ -106,6 +106,28 @@ fn order(customer: CustomerId, lines: &[(&str, i64)]) -> Order {
     )
 }
 
+/// Every page of `filter`, 20 at a time: the calls made and the pages.
+async fn walk(
+    s: &dyn Store,
+    filter: &ListingFilter,
+    counter: &CallCounter,
+) -> (BTreeMap<String, u64>, usize) {
+    counter.take();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = s
+            .list_listings(filter, &PageRequest::after(20, cursor))
+            .await
+            .unwrap();
+        pages += 1;
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return (counter.take(), pages);
+        }
+    }
+}
+
 fn render(calls: &BTreeMap<String, u64>) -> String {
     if calls.is_empty() {
         return "none".into();
@@ -285,11 +307,82 @@ async fn main() {
         .unwrap();
     rows.push(("daily_order_totals, 31 days", counter.take()));
 
+    // The scan bound: a search that matches nothing, over 221 listings and
+    // then over 1,221.
+    let nothing = ListingFilter {
+        q: Some(SearchTerm::parse("no-such-listing").unwrap()),
+        ..ListingFilter::default()
+    };
+    let (walk_221, pages_221) = walk(s, &nothing, &counter).await;
+    for i in 0..1000 {
+        s.put_listing(&draft(&format!("BIG-{i:04}"), 500, 5), Utc::now())
+            .await
+            .unwrap();
+    }
+    counter.take();
+    let first = s
+        .list_listings(&nothing, &PageRequest::first(20))
+        .await
+        .unwrap();
+    assert!(first.items.is_empty() && first.next_cursor.is_some());
+    rows.push((
+        "list_listings ?q= no match, first page of 20 (1,221 listings)",
+        counter.take(),
+    ));
+    let (walk_1221, pages_1221) = walk(s, &nothing, &counter).await;
+    rows.push((
+        "list_listings ?q= no match, every page (221 listings)",
+        walk_221,
+    ));
+    rows.push((
+        "list_listings ?q= no match, every page (1,221 listings)",
+        walk_1221,
+    ));
+
+    // An order of the maximum 100 lines (more than one transaction holds)
+    // and its cancellation, on a table of their own: moto copies the whole
+    // table in every transaction, so a big one would time the calls out.
+    let large_table = format!("bench-large-{}", uuid::Uuid::new_v4().simple());
+    dynamodb::create_table(store.client(), &large_table)
+        .await
+        .unwrap();
+    let large_store = DynamoStore::new(store.client().clone(), large_table);
+    let ls: &dyn Store = &large_store;
+    let names: Vec<String> = (0..100).map(|i| format!("LINE-{i:03}")).collect();
+    for name in &names {
+        ls.put_listing(&draft(name, 500, 5), Utc::now())
+            .await
+            .unwrap();
+    }
+    counter.take();
+    let lines: Vec<(&str, i64)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+    let large = order(customer, &lines);
+    ls.place_order(&large, None).await.unwrap();
+    rows.push(("place_order, 100 lines", counter.take()));
+    let cancelled = large
+        .transitioned(OrderStatus::Cancelled, Utc::now())
+        .unwrap();
+    ls.update_order(&OrderUpdate {
+        previous: large.clone(),
+        next: cancelled,
+        effects: OrderEffects {
+            release: names.iter().map(|n| (sku(n), 1)).collect(),
+            record_sales_on: None,
+        },
+    })
+    .await
+    .unwrap();
+    rows.push((
+        "update_order -> CANCELLED, 100 lines released",
+        counter.take(),
+    ));
+
     println!("\n| operation | backend calls |\n|---|---|");
     for (op, calls) in &rows {
         println!("| {op} | {} |", render(calls));
     }
-    println!("\n(low_stock_listings returned {low_count} listings)\n");
+    println!("\n(low_stock_listings returned {low_count} listings)");
+    println!("(no-match walks: {pages_221} pages over 221 listings, {pages_1221} over 1,221)\n");
 
     // Throughput on a fresh table per run holding only the 20 listings the
     // orders draw from: moto deep-copies the whole table in every

@@ -113,6 +113,12 @@ pub struct Settings {
     /// How long the mailer's claim on a reorder holds (SENDING) before the
     /// stock check may take it back: longer than a mailer run can last.
     pub reorder_mail_lease: Duration,
+    /// Failed sign-ins for one username within `login_failure_window`
+    /// after which `POST /auth/token` answers 429 until the window ends.
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
+    /// Registrations accepted from one source address per hour.
+    pub registrations_per_address_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -132,6 +138,9 @@ impl Default for Settings {
             mcf_shipping_speed: ShippingSpeed::Standard,
             reorder_mail_max_attempts: 5,
             reorder_mail_lease: Duration::from_secs(300),
+            login_max_failures: 5,
+            login_failure_window: Duration::from_secs(900),
+            registrations_per_address_per_hour: 20,
         }
     }
 }
@@ -386,6 +395,21 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         },
         reorder_mail_max_attempts,
         reorder_mail_lease: Duration::from_secs(reorder_mail_lease),
+        login_max_failures: at_least_one(
+            "LOGIN_MAX_FAILURES",
+            env.parsed("LOGIN_MAX_FAILURES", defaults.login_max_failures)?,
+        )?,
+        login_failure_window: Duration::from_secs(u64::from(at_least_one(
+            "LOGIN_FAILURE_WINDOW_SECONDS",
+            env.parsed("LOGIN_FAILURE_WINDOW_SECONDS", 900)?,
+        )?)),
+        registrations_per_address_per_hour: at_least_one(
+            "REGISTRATIONS_PER_ADDRESS_PER_HOUR",
+            env.parsed(
+                "REGISTRATIONS_PER_ADDRESS_PER_HOUR",
+                defaults.registrations_per_address_per_hour,
+            )?,
+        )?,
     };
     let amazon = match scope {
         // Only mcf mode speaks to Amazon; a self-fulfilling deployment is
@@ -439,6 +463,14 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
         settings,
         log_format,
     })
+}
+
+/// A limit that must let at least one attempt through.
+fn at_least_one(name: &'static str, value: u32) -> Result<u32, ConfigError> {
+    if value == 0 {
+        return Err(ConfigError::new(name, "must be at least 1"));
+    }
+    Ok(value)
 }
 
 /// The token settings around a secret that was read.

@@ -11,5 +11,6 @@ mod common;
 mod async_flows;
 mod concurrency;
 mod console;
+mod hardening;
 mod outage;
 mod reorder_mail;

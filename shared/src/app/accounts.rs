@@ -1,6 +1,13 @@
-//! Registration, sign-in and the admin bootstrap.
+//! Registration, sign-in and the admin bootstrap, and the two limits that
+//! keep them from being abused: failed sign-ins per username
+//! (`login_max_failures` within `login_failure_window`) and registrations
+//! per source address (`registrations_per_address_per_hour`). The counters
+//! live in the store (`AttemptStore`), so every Lambda instance enforces
+//! the same limit.
 
-use super::{App, AppError, Conflict, Resource, Unauthenticated};
+use std::time::Duration;
+
+use super::{App, AppError, Conflict, Resource, Throttled, Unauthenticated};
 use crate::auth::{Password, Principal, hash_password, verify_password};
 use crate::domain::{Customer, CustomerId, PasswordHash, Role, Username};
 use crate::ports::CreateCustomerError;
@@ -40,12 +47,41 @@ async fn create(
     }
 }
 
-/// Registers a customer account.
+/// The attempt counter of failed sign-ins for one username.
+fn sign_in_key(username: &Username) -> String {
+    format!("login:{username}")
+}
+
+/// The attempt counter of registrations from one address.
+fn registration_key(address: &str) -> String {
+    format!("register:{address}")
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Registers a customer account. `source` is the client's address: each
+/// address may register `registrations_per_address_per_hour` accounts an
+/// hour (counted before the account is created, so racing requests cannot
+/// overshoot; refused attempts count too). Without an address (no API
+/// Gateway context) there is nothing to count by.
 pub async fn register(
     app: &App,
     username: Username,
     password: Password,
+    source: Option<&str>,
 ) -> Result<Customer, AppError> {
+    if let Some(address) = source {
+        let now = app.clock.now();
+        let window = app
+            .store
+            .record_attempt(&registration_key(address), HOUR, now)
+            .await?;
+        if window.count > app.settings.registrations_per_address_per_hour {
+            return Err(AppError::TooManyAttempts(Throttled::Registration {
+                retry_after: window.retry_after(now),
+            }));
+        }
+    }
     let customer = create(app, username, password, Role::Customer).await?;
     tracing::info!(customer_id = %customer.customer_id, "customer registered");
     Ok(customer)
@@ -79,15 +115,35 @@ pub async fn ensure_admin(
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lzYWx0ZGVjb3k$Vv9mPNyF8l0rDkQn1W4iPZ3jkVdoBqT8oKZr3mkyS0M";
 
 /// Exchanges a username and password for a bearer token.
+///
+/// A username with `login_max_failures` failures in its open window is
+/// refused with `TooManyAttempts` until the window ends, even with the
+/// right password, before the password is looked at. Each failure counts;
+/// a success clears that username's counter (and no other). A name that
+/// is not a valid username cannot hold an account and is not counted.
 pub async fn issue_token(
     app: &App,
     username: &str,
     password: String,
 ) -> Result<IssuedToken, AppError> {
     let invalid = || AppError::Unauthenticated(Unauthenticated::WrongCredentials);
-    let account = match Username::parse(username) {
-        Ok(name) => app.store.get_customer_by_username(&name).await?,
-        Err(_) => None,
+    let now = app.clock.now();
+    let name = Username::parse(username).ok();
+    let key = name.as_ref().map(sign_in_key);
+    let mut failures = None;
+    if let Some(key) = &key {
+        failures = app.store.attempts(key, now).await?;
+        if let Some(window) = failures
+            && window.count >= app.settings.login_max_failures
+        {
+            return Err(AppError::TooManyAttempts(Throttled::SignIn {
+                retry_after: window.retry_after(now),
+            }));
+        }
+    }
+    let account = match &name {
+        Some(name) => app.store.get_customer_by_username(name).await?,
+        None => None,
     };
     let stored = account
         .as_ref()
@@ -98,8 +154,18 @@ pub async fn issue_token(
         .map_err(|e| AppError::internal("password check task", e))?;
     let account = match account {
         Some(account) if matches => account,
-        _ => return Err(invalid()),
+        _ => {
+            if let Some(key) = &key {
+                app.store
+                    .record_attempt(key, app.settings.login_failure_window, now)
+                    .await?;
+            }
+            return Err(invalid());
+        }
     };
+    if let (Some(key), Some(_)) = (&key, failures) {
+        app.store.clear_attempts(key).await?;
+    }
     let principal = Principal {
         customer_id: account.customer_id,
         role: account.role,
@@ -108,7 +174,7 @@ pub async fn issue_token(
         .token_keys()
         .map_err(|e| AppError::internal("signing a token", e))?;
     let access_token = keys
-        .issue(principal, app.clock.now())
+        .issue(principal, now)
         .map_err(|e| AppError::internal("signing a token", e))?;
     Ok(IssuedToken {
         access_token,

@@ -37,6 +37,9 @@ pub enum AppError {
     /// Well-formed, but refused as asked.
     #[error("{0}")]
     Refused(Refusal),
+    /// Too many attempts of one kind from one source: try again later.
+    #[error("{0}")]
+    TooManyAttempts(Throttled),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A service other than the store (queue, mail) is down: retry later.
@@ -103,6 +106,26 @@ pub enum Unauthenticated {
     TokenExpired,
     #[error("the token is not valid")]
     InvalidToken,
+}
+
+/// Which limit was reached, and when it lifts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Throttled {
+    #[error("too many failed sign-ins for this username; try again in {retry_after} s")]
+    SignIn { retry_after: u64 },
+    #[error("too many registrations from this address; try again in {retry_after} s")]
+    Registration { retry_after: u64 },
+}
+
+impl Throttled {
+    /// Seconds until the limit lifts.
+    pub fn retry_after(self) -> u64 {
+        match self {
+            Throttled::SignIn { retry_after } | Throttled::Registration { retry_after } => {
+                retry_after
+            }
+        }
+    }
 }
 
 /// Why an identified caller is refused.

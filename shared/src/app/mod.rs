@@ -18,7 +18,9 @@ pub use procurement::{reorders, suppliers};
 use std::sync::Arc;
 
 pub use accounts::{IssuedToken, ensure_admin, issue_token, register};
-pub use error::{AppError, Conflict, Forbidden, Refusal, Resource, StockLimit, Unauthenticated};
+pub use error::{
+    AppError, Conflict, Forbidden, Refusal, Resource, StockLimit, Throttled, Unauthenticated,
+};
 pub use listings::{
     ListingInput, adjust_stock, delete_listing, get_listing, list_listings, put_listing,
 };

@@ -171,6 +171,13 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
                     .maybe_details(details)
             }
+            AppError::TooManyAttempts(limit) => {
+                let mut e =
+                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
+                e.headers
+                    .push(("retry-after", limit.retry_after().to_string()));
+                e
+            }
             AppError::Store(e) => e.into(),
             e @ AppError::Unavailable { .. } => {
                 tracing::error!(error = %crate::telemetry::chain(&e), "dependency unavailable");

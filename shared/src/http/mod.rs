@@ -69,6 +69,15 @@ pub async fn handle(app: &App, groups: &[RouteGroup], req: lambda_http::Request)
     .await
 }
 
+/// The client address from the API Gateway request context, if any.
+fn source_ip(req: &lambda_http::Request) -> Option<String> {
+    match req.request_context_ref()? {
+        lambda_http::request::RequestContext::ApiGatewayV2(c) => c.http.source_ip.clone(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
 async fn route(
     app: &App,
     groups: &[RouteGroup],
@@ -79,6 +88,7 @@ async fn route(
     match router::resolve(method, path, groups) {
         router::Matched::Found(route, params) => {
             let query = req.query_string_parameters();
+            let source_ip = source_ip(&req);
             let (parts, body) = req.into_parts();
             let body = match body {
                 Body::Empty => Vec::new(),
@@ -99,6 +109,7 @@ async fn route(
                 query,
                 headers: parts.headers,
                 body,
+                source_ip,
             };
             match routes::dispatch(app, route.id, &api_request).await {
                 Ok(response) => response,

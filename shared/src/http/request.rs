@@ -19,6 +19,8 @@ pub struct ApiRequest {
     pub query: QueryMap,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The client's address as API Gateway saw it (`requestContext.http.sourceIp`).
+    pub source_ip: Option<String>,
 }
 
 impl ApiRequest {

@@ -32,6 +32,19 @@ impl SearchTerm {
     }
 }
 
+/// The fewest listings one page of `list_listings` may examine.
+pub const MIN_LISTING_SCAN: usize = 200;
+
+/// How many listings one page of `list_listings` may examine (read and test
+/// against the filter) before it answers: ten times the page size, at least
+/// [`MIN_LISTING_SCAN`]. A filter that matches little (a `q` with no match,
+/// `low_stock=false` over a low catalogue) then returns a short page, even
+/// an empty one, with a cursor that resumes right after the last listing
+/// examined, instead of reading the whole catalogue in one request.
+pub fn listing_scan_budget(limit: usize) -> usize {
+    limit.saturating_mul(10).max(MIN_LISTING_SCAN)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListingFilter {
     pub status: Option<ListingStatus>,
@@ -125,7 +138,10 @@ pub trait ListingStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Listing, AdjustStockError>;
 
-    /// Listings in SKU order, filtered.
+    /// Listings in SKU order, filtered. A page examines at most
+    /// [`listing_scan_budget`] listings: it may come back short (even
+    /// empty) with a `next_cursor` where the scan stopped; following the
+    /// cursors finds every match exactly once.
     async fn list_listings(
         &self,
         filter: &ListingFilter,

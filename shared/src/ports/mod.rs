@@ -9,6 +9,7 @@
 mod accounts;
 mod amazon;
 mod assistant;
+mod attempts;
 mod clock;
 mod error;
 mod forecasts;
@@ -25,12 +26,13 @@ pub use amazon::{
     FulfillmentOrderState, ListingPatch, PreviewOption, PreviewRequest,
 };
 pub use assistant::{ChatMessage, ChatModel, ModelError, ModelTurn, ToolCall, ToolSpec};
+pub use attempts::{AttemptStore, AttemptWindow, window_end};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{BoxError, StoreError, StoreResult, UpdateError};
 pub use forecasts::{ForecastRecord, ForecastStore};
 pub use listings::{
-    AdjustStockError, AmazonStateError, ListingFilter, ListingStore, NotificationOutcome,
-    PutOutcome, SearchTerm,
+    AdjustStockError, AmazonStateError, ListingFilter, ListingStore, MIN_LISTING_SCAN,
+    NotificationOutcome, PutOutcome, SearchTerm, listing_scan_budget,
 };
 pub use messaging::{
     Email, InboundQueue, MailError, Mailer, PublishError, PublishQueue, Publisher, QueueName,
@@ -54,6 +56,7 @@ pub trait Store:
     + ReorderStore
     + SalesStore
     + ForecastStore
+    + AttemptStore
 {
 }
 
@@ -66,5 +69,6 @@ impl<T> Store for T where
         + ReorderStore
         + SalesStore
         + ForecastStore
+        + AttemptStore
 {
 }

@@ -124,6 +124,16 @@ pub trait OrderStore: Send + Sync {
         placed_before: DateTime<Utc>,
         page: &PageRequest,
     ) -> StoreResult<Page<Order>>;
+
+    /// Applies the stock effects that a change owed but could not write in
+    /// its own atomic step and that are still outstanding since before
+    /// `before` (a crash between the two steps, an abandoned reservation of
+    /// a large order); returns how many such changes were settled. Stores
+    /// that write every change in one step have none.
+    async fn settle_pending_effects(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let _ = before;
+        Ok(0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,19 +1,26 @@
 //! Defects found by trying to break the API, each pinned over HTTP:
 //! hostile analytics dates, a listing edit that revived it, an overflowing
-//! stock delta and the case of the `Bearer` scheme.
+//! stock delta, the case of the `Bearer` scheme, password guessing and
+//! registrations from one address, and orders of the maximum size.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on failure by design
 
 use crate::support;
 
+use std::sync::Arc;
+
 use proptest::prelude::*;
 use stockroom::domain::Role;
 use stockroom::http::RouteGroup;
+use stockroom::ports::ManualClock;
 use support::*;
 
 const ANALYTICS: &str = include_str!("../../../events/admin-api/analytics.json");
 const PUT: &str = include_str!("../../../events/listings-api/put-listing.json");
 const GET: &str = include_str!("../../../events/listings-api/get-listing.json");
 const ADJUST: &str = include_str!("../../../events/listings-api/adjust-stock.json");
+const REGISTER: &str = include_str!("../../../events/auth-api/register.json");
+const TOKEN: &str = include_str!("../../../events/auth-api/token.json");
+const ORDER: &str = include_str!("../../../events/orders-api/place-order.json");
 
 const ADMIN: &[RouteGroup] = &[RouteGroup::Admin, RouteGroup::Docs];
 
@@ -206,4 +213,133 @@ async fn the_bearer_scheme_matches_in_any_case() {
         let reply = call(&app, &get(&refused)).await;
         assert_eq!(reply.status, 401, "{refused}: {}", reply.body);
     }
+}
+
+/// An app on the memory store whose clock the test moves.
+fn app_at(clock: &Arc<ManualClock>) -> stockroom::app::App {
+    app().with_clock(clock.clone() as Arc<dyn stockroom::ports::Clock>)
+}
+
+fn sign_in(username: &str, password: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "username": username, "password": password });
+    with_body(event(TOKEN, None), &body.to_string())
+}
+
+fn register_from(username: &str, address: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "username": username, "password": "correct horse battery" });
+    let mut event = with_body(event(REGISTER, None), &body.to_string());
+    event["requestContext"]["http"]["sourceIp"] = address.into();
+    event
+}
+
+fn retry_after(reply: &Reply) -> u64 {
+    reply.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Five wrong passwords for one username within 15 minutes: the sixth
+/// attempt is 429 `too_many_attempts` with `Retry-After` until the window
+/// ends, even with the right password; another username is unaffected;
+/// when the window ends the right password works again.
+#[tokio::test]
+async fn password_guessing_is_stopped_per_username() {
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = app_at(&clock);
+    for name in ["alice", "bob"] {
+        let reply = call(&app, &register_from(name, "203.0.113.10")).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    for guess in 0..5 {
+        let reply = call(&app, &sign_in("alice", &format!("guess number {guess}"))).await;
+        assert_eq!(reply.status, 401, "guess {guess}: {}", reply.body);
+        clock.advance(chrono::Duration::seconds(60));
+    }
+    // The window opened at the first failure, 5 minutes ago.
+    for password in ["another guess", "correct horse battery"] {
+        let reply = call(&app, &sign_in("alice", password)).await;
+        assert_eq!(reply.status, 429, "{password}: {}", reply.body);
+        assert_eq!(error_code(&reply), "too_many_attempts");
+        assert_eq!(retry_after(&reply), 600);
+    }
+    // The username is case-insensitive: no way around the counter.
+    let reply = call(&app, &sign_in("ALICE", "correct horse battery")).await;
+    assert_eq!(reply.status, 429);
+    let reply = call(&app, &sign_in("bob", "correct horse battery")).await;
+    assert_eq!(reply.status, 200, "another username: {}", reply.body);
+
+    clock.advance(chrono::Duration::seconds(599));
+    let reply = call(&app, &sign_in("alice", "correct horse battery")).await;
+    assert_eq!(reply.status, 429);
+    assert_eq!(retry_after(&reply), 1);
+    clock.advance(chrono::Duration::seconds(1));
+    let reply = call(&app, &sign_in("alice", "correct horse battery")).await;
+    assert_eq!(reply.status, 200, "the window ended: {}", reply.body);
+    // A success clears the username's failures: four more are allowed.
+    for guess in 0..4 {
+        let reply = call(&app, &sign_in("alice", &format!("later guess {guess}"))).await;
+        assert_eq!(reply.status, 401);
+    }
+    let reply = call(&app, &sign_in("alice", "correct horse battery")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+/// Registrations are limited per source address (20 an hour by default),
+/// counted by the address API Gateway saw; other addresses are unaffected.
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = app_at(&clock);
+    let limit = stockroom::config::Settings::default().registrations_per_address_per_hour;
+    for i in 0..limit {
+        let reply = call(&app, &register_from(&format!("user{i}"), "198.51.100.7")).await;
+        assert_eq!(reply.status, 201, "registration {i}: {}", reply.body);
+        clock.advance(chrono::Duration::seconds(60));
+    }
+    let reply = call(&app, &register_from("one-too-many", "198.51.100.7")).await;
+    assert_eq!(reply.status, 429, "{}", reply.body);
+    assert_eq!(error_code(&reply), "too_many_attempts");
+    assert_eq!(retry_after(&reply), 3600 - 60 * u64::from(limit));
+    let reply = call(&app, &register_from("elsewhere", "198.51.100.8")).await;
+    assert_eq!(reply.status, 201, "another address: {}", reply.body);
+    clock.advance(chrono::Duration::seconds(3600));
+    let reply = call(&app, &register_from("next-hour", "198.51.100.7")).await;
+    assert_eq!(reply.status, 201, "a new hour: {}", reply.body);
+}
+
+/// An order of the documented maximum of 100 lines is placed; 101 lines
+/// are a clear 400.
+#[tokio::test]
+async fn orders_of_100_lines_are_placed_and_101_refused() {
+    let app = app();
+    let (customer, _) = token(&app, Role::Customer);
+    let skus: Vec<String> = (0..101).map(|i| format!("BULK-{i:03}")).collect();
+    for sku in &skus {
+        listing(&app, sku, 5).await;
+    }
+    let body = |n: usize| {
+        let items: Vec<_> = skus[..n]
+            .iter()
+            .map(|sku| serde_json::json!({ "sku": sku, "quantity": 2 }))
+            .collect();
+        serde_json::json!({ "items": items }).to_string()
+    };
+    let reply = call(&app, &with_body(event(ORDER, Some(&customer)), &body(101))).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(error_code(&reply), "validation_failed");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100 lines"),
+        "{}",
+        reply.body
+    );
+    let reply = call(&app, &with_body(event(ORDER, Some(&customer)), &body(100))).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["items"].as_array().unwrap().len(), 100);
+    assert_eq!(stock(&app, "BULK-099").await, 3);
+    assert_eq!(stock(&app, "BULK-100").await, 5);
 }

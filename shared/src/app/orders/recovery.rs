@@ -1,7 +1,10 @@
 //! Recovering orders left PENDING: a lost queue send or a crashed processor
 //! must not strand an order, so OrderPlaced is published again for every
 //! order PENDING longer than the configured age. Processing is idempotent
-//! (`super::processing`), so a duplicate message is harmless.
+//! (`super::processing`), so a duplicate message is harmless. The same run
+//! settles stock effects a crash left owed (`OrderStore::settle_pending_effects`:
+//! a large order's abandoned reservation, releases or sales past one
+//! DynamoDB transaction), once they are as old as a stale order.
 
 use std::pin::pin;
 
@@ -30,6 +33,10 @@ pub struct Recovered {
 pub async fn recover_stale_orders(app: &App) -> Result<Recovered, AppError> {
     let age = Duration::from_std(app.settings.order_recovery_age).unwrap_or(Duration::minutes(5));
     let cutoff = app.clock.now() - age;
+    let settled = app.store.settle_pending_effects(cutoff).await?;
+    if settled > 0 {
+        tracing::warn!(settled, "owed stock effects were settled");
+    }
     let mut recovered = Recovered::default();
     let mut stale = pin!(pages(|page| async move {
         app.store.stale_pending_orders(cutoff, &page).await

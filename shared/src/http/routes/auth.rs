@@ -43,6 +43,8 @@ pub struct TokenResponse {
         (status = 201, description = "Customer account created", body = Registered),
         (status = 400, description = "Invalid username or password", body = ErrorBody),
         (status = 409, description = "Username taken (`username_taken`)", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address within the hour (`too_many_attempts`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the hour's window ends"))),
     )
 )]
 pub async fn register(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
@@ -51,7 +53,7 @@ pub async fn register(app: &App, req: &ApiRequest) -> Result<Response<Body>, Api
         Username::parse(&body.username).map_err(|e| field_error("username", e.message()))?;
     let password =
         Password::parse(&body.password).map_err(|e| field_error("password", e.message()))?;
-    let customer = app::register(app, username, password).await?;
+    let customer = app::register(app, username, password, req.source_ip.as_deref()).await?;
     Ok(response::json(
         StatusCode::CREATED,
         &Registered {
@@ -68,6 +70,8 @@ pub async fn register(app: &App, req: &ApiRequest) -> Result<Response<Body>, Api
         (status = 200, description = "A bearer token", body = TokenResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Wrong username or password (`invalid_credentials`)", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this username within the window (`too_many_attempts`), whatever the password", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the failure window ends"))),
     )
 )]
 pub async fn token(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {

@@ -126,6 +126,20 @@ pub(crate) fn open_reorder_pk(sku: &Sku) -> String {
 }
 pub(crate) const OPEN_REORDER_SK: &str = "OPEN_REORDER";
 
+pub(crate) fn attempts_pk(key: &str) -> String {
+    format!("ATTEMPTS#{key}")
+}
+pub(crate) const ATTEMPTS_SK: &str = "ATTEMPTS";
+
+/// Stock additions and sales owed by a committed change that did not fit
+/// in its transaction (see `pending`).
+pub(crate) fn pending_pk(id: &str) -> String {
+    format!("PENDING#{id}")
+}
+pub(crate) const PENDING_SK: &str = "PENDING";
+/// The `gsi3` partition listing pending items by age, for recovery.
+pub(crate) const PENDING_FEED_PK: &str = "PENDING_EFFECTS";
+
 pub(crate) fn sales_pk(sku: &Sku) -> String {
     format!("SALES#{sku}")
 }

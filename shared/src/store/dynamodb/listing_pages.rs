@@ -7,8 +7,12 @@
 //! reads keys from the index, fetches the items themselves with one
 //! consistent BatchGetItem and checks the filter on them (the index is
 //! only eventually consistent, and "not low" cannot be answered from it).
-//! Queries continue until the page is full or the index ends, so a
-//! filter that drops items never shortens a page.
+//! Queries continue until the page is full, the index ends, or the page
+//! has examined `listing_scan_budget` index entries (counted by the
+//! queries' `ScannedCount`, i.e. before the filter expression): a filter
+//! that matches little then answers a short page, with a cursor at the
+//! last key examined (the query's `LastEvaluatedKey`), instead of reading
+//! the whole index in one request.
 
 use futures::future::join_all;
 
@@ -19,7 +23,7 @@ use super::expr::Expr;
 use super::keys::*;
 use super::listings::read_listing;
 use crate::domain::{Listing, Sku};
-use crate::ports::{Cursor, ListingFilter, Page, PageRequest, StoreResult};
+use crate::ports::{Cursor, ListingFilter, Page, PageRequest, StoreResult, listing_scan_budget};
 
 const LISTINGS: &str = "listings";
 const LOW_STOCK: &str = "low-stock";
@@ -29,6 +33,14 @@ const MAX_FETCH: i32 = 500;
 enum Source {
     Catalog,
     Low,
+}
+
+/// One query's answer: the SKUs that passed its filter, where to go on,
+/// and how many index entries it examined.
+struct IndexScan {
+    skus: Vec<Sku>,
+    next_start: Option<Item>,
+    examined: usize,
 }
 
 impl DynamoStore {
@@ -75,11 +87,18 @@ impl DynamoStore {
     ) -> StoreResult<Page<Listing>> {
         let mut items = Vec::with_capacity(limit);
         let mut start: Option<Item> = None;
-        let mut fetch = i32::try_from(limit + 1).unwrap_or(MAX_FETCH);
+        let mut budget = listing_scan_budget(limit);
+        let mut fetch = limit + 1;
         loop {
-            let (skus, next_start) = self
-                .index_skus(&source, filter, after.as_ref(), start.take(), fetch)
+            let ask = i32::try_from(fetch.min(budget).max(1)).unwrap_or(MAX_FETCH);
+            let IndexScan {
+                skus,
+                next_start,
+                examined,
+            } = self
+                .index_skus(&source, filter, after.as_ref(), start.take(), ask)
                 .await?;
+            budget = budget.saturating_sub(examined);
             let keys: Vec<(String, String)> = skus
                 .iter()
                 .map(|sku| (listing_pk(sku), LISTING_SK.to_owned()))
@@ -107,16 +126,23 @@ impl DynamoStore {
                 }
             }
             self.clear_stale_flags(stale_flags).await;
-            match next_start {
-                Some(next) => start = Some(next),
-                None => {
-                    return Ok(Page {
-                        items,
-                        next_cursor: None,
-                    });
-                }
+            let Some(next) = next_start else {
+                return Ok(Page {
+                    items,
+                    next_cursor: None,
+                });
+            };
+            if budget == 0 {
+                // Every key up to the last one examined has been seen.
+                let stop = Sku::parse(get_s(&next, SKU_ATTR)?)
+                    .map_err(|e| crate::ports::StoreError::Corrupt(format!("listing sku: {e}")))?;
+                return Ok(Page {
+                    items,
+                    next_cursor: Some(Cursor::encode(kind, &stop)?),
+                });
             }
-            fetch = (fetch * 2).min(MAX_FETCH);
+            start = Some(next);
+            fetch = (fetch * 2).min(MAX_FETCH as usize);
         }
     }
 
@@ -128,7 +154,7 @@ impl DynamoStore {
         after: Option<&Sku>,
         start: Option<Item>,
         limit: i32,
-    ) -> StoreResult<(Vec<Sku>, Option<Item>)> {
+    ) -> StoreResult<IndexScan> {
         let mut e = Expr::new();
         let (index, pk_attr, partition) = match source {
             Source::Catalog => (CATALOG, CATALOG_PK, CATALOG_PARTITION),
@@ -166,6 +192,14 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|err| sdk_error("Query", err))?;
+        let returned = out.items.as_ref().map_or(0, Vec::len);
+        // Entries read before the filter expression; a stand-in that does
+        // not report it is charged the whole query.
+        let examined = usize::try_from(out.scanned_count)
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or(usize::try_from(limit).unwrap_or(0))
+            .max(returned);
         let skus = out
             .items
             .unwrap_or_default()
@@ -177,7 +211,11 @@ impl DynamoStore {
                 })
             })
             .collect::<StoreResult<Vec<Sku>>>()?;
-        Ok((skus, out.last_evaluated_key.filter(|k| !k.is_empty())))
+        Ok(IndexScan {
+            skus,
+            next_start: out.last_evaluated_key.filter(|k| !k.is_empty()),
+            examined,
+        })
     }
 
     /// The lazy half of the low-stock invariant: flags found on listings

@@ -21,6 +21,7 @@
 //! ```
 
 mod accounts;
+mod attempts;
 mod codec;
 mod error;
 mod expr;
@@ -35,6 +36,8 @@ mod order_reads;
 mod order_records;
 mod order_updates;
 mod orders;
+mod pending;
+mod placement;
 mod procurement;
 mod stats;
 mod table;

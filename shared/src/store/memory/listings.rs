@@ -1,3 +1,5 @@
+use std::ops::Bound;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -7,7 +9,7 @@ use crate::domain::{
 };
 use crate::ports::{
     AdjustStockError, AmazonStateError, Cursor, ListingFilter, ListingStore, NotificationOutcome,
-    Page, PageRequest, PutOutcome, StoreResult,
+    Page, PageRequest, PutOutcome, StoreResult, listing_scan_budget,
 };
 
 const LISTINGS: &str = "listings";
@@ -29,6 +31,38 @@ fn listing_page(
     Ok(Page {
         items,
         next_cursor: next.map(|sku| Cursor::encode(kind, &sku)).transpose()?,
+    })
+}
+
+/// A page of the listings matching `filter` among `listings` (in SKU
+/// order), examining at most `listing_scan_budget` of them: a scan cut
+/// short returns what it found with a cursor at the last listing examined.
+fn bounded_page<'a>(
+    listings: impl Iterator<Item = &'a Listing>,
+    filter: &ListingFilter,
+    limit: usize,
+) -> StoreResult<Page<Listing>> {
+    let mut budget = listing_scan_budget(limit);
+    let mut items: Vec<Listing> = Vec::new();
+    let mut listings = listings.peekable();
+    while let Some(listing) = listings.next() {
+        budget -= 1;
+        if filter.matches(listing) {
+            if let Some(last) = items.get(limit.saturating_sub(1)) {
+                // A match beyond a full page: there is a next page.
+                let next_cursor = Some(Cursor::encode(LISTINGS, &last.sku)?);
+                return Ok(Page { items, next_cursor });
+            }
+            items.push(listing.clone());
+        }
+        if budget == 0 && listings.peek().is_some() {
+            let next_cursor = Some(Cursor::encode(LISTINGS, &listing.sku)?);
+            return Ok(Page { items, next_cursor });
+        }
+    }
+    Ok(Page {
+        items,
+        next_cursor: None,
     })
 }
 
@@ -98,13 +132,15 @@ impl ListingStore for MemoryStore {
     ) -> StoreResult<Page<Listing>> {
         let after = start_after(page, LISTINGS)?;
         let state = self.lock();
-        let iter = state
+        let from = match &after {
+            Some(sku) => Bound::Excluded(sku),
+            None => Bound::Unbounded,
+        };
+        let listings = state
             .listings
-            .values()
-            .filter(|l| after.as_ref().is_none_or(|a| &l.sku > a))
-            .filter(|l| filter.matches(l))
-            .cloned();
-        listing_page(iter, page, LISTINGS)
+            .range((from, Bound::Unbounded))
+            .map(|(_, l)| l);
+        bounded_page(listings, filter, page.limit.get())
     }
 
     async fn low_stock_listings(&self, page: &PageRequest) -> StoreResult<Page<Listing>> {

@@ -6,6 +6,7 @@
 //! across an `.await`.
 
 mod accounts;
+mod attempts;
 mod forecasts;
 mod listings;
 mod orders;
@@ -20,7 +21,7 @@ use crate::domain::{
     Customer, CustomerId, Listing, Order, OrderId, Reorder, ReorderId, Sku, Supplier, SupplierId,
     Username,
 };
-use crate::ports::{ForecastRecord, IdempotencyRecord};
+use crate::ports::{AttemptWindow, ForecastRecord, IdempotencyRecord};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -41,6 +42,8 @@ struct State {
     open_reorders: HashMap<Sku, ReorderId>,
     sales: BTreeMap<(Sku, NaiveDate), u64>,
     forecasts: HashMap<Sku, ForecastRecord>,
+    /// Attempt windows by key; an ended one is replaced on the next attempt.
+    attempts: HashMap<String, AttemptWindow>,
 }
 
 impl MemoryStore {

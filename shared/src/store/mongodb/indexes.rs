@@ -14,7 +14,7 @@ use mongodb::bson::{Document, doc};
 use mongodb::options::IndexOptions;
 
 use super::MongoStore;
-use super::collections::{self, CUSTOMERS, IDEMPOTENCY, LISTINGS, ORDERS, REORDERS};
+use super::collections::{self, ATTEMPTS, CUSTOMERS, IDEMPOTENCY, LISTINGS, ORDERS, REORDERS};
 use super::error::{code, store_error};
 use super::setup::SetupError;
 
@@ -91,6 +91,12 @@ pub fn index_specs() -> Vec<IndexSpec> {
         IndexSpec {
             expire_after: Some(Duration::ZERO),
             ..IndexSpec::new(IDEMPOTENCY, "ttl", doc! { "expire_at": 1 })
+        },
+        // Ended attempt windows go away on their own (reads compare
+        // `ends_at` too).
+        IndexSpec {
+            expire_after: Some(Duration::ZERO),
+            ..IndexSpec::new(ATTEMPTS, "ttl", doc! { "ends_at": 1 })
         },
         IndexSpec {
             unique: true,

@@ -19,6 +19,7 @@ use super::documents::{
     amazon_state_doc, listing_draft_stage, listing_from, low_stock_stage, older_stamp_filter, stamp,
 };
 use super::error::{OrStore, is_duplicate_key};
+use super::listing_pages::split_filter;
 use super::paging::{self, Order, PageQuery};
 use crate::domain::{
     AmazonState, EventStamp, Listing, ListingDraft, ListingStatus, Sku, Stock, StockDelta,
@@ -198,18 +199,13 @@ impl ListingStore for MongoStore {
         page: &PageRequest,
     ) -> StoreResult<Page<Listing>> {
         let after: Option<Sku> = paging::position(page, LISTINGS)?;
-        let mut query = Document::new();
-        if let Some(status) = filter.status {
-            query.insert("status", status.as_str());
-        }
-        if let Some(low) = filter.low_stock {
-            query.insert("low_stock", low);
-        }
+        let (indexed, mut rest) = split_filter(filter);
         if let Some(term) = &filter.q {
-            query.extend(search_filter(term.as_str()));
+            rest.extend(search_filter(term.as_str()));
         }
         let after = after.map(|sku| Bson::String(sku.as_str().to_owned()));
-        paging::fetch(&self.listings, query, after, page, sku_page(LISTINGS)).await
+        self.bounded_listing_page(indexed, rest, after, page.limit.get(), LISTINGS)
+            .await
     }
 
     async fn low_stock_listings(&self, page: &PageRequest) -> StoreResult<Page<Listing>> {

@@ -26,17 +26,22 @@
 //!   cannot compare two fields; the partial index on it makes the
 //!   low-stock page cost what the low-stock listings cost.
 //!
+//! - Attempt counters (sign-in failures, registrations per address) are
+//!   one document per key, counted by atomic updates, under a TTL index.
+//!
 //! Multi-document transactions need a replica set or a sharded cluster:
 //! [`MongoStore::check_deployment`] refuses a standalone server with a
 //! clear message instead of failing on the first order.
 
 mod accounts;
+mod attempts;
 mod codec;
 mod deployment;
 mod documents;
 mod error;
 mod forecasts;
 mod indexes;
+mod listing_pages;
 mod listings;
 mod order_records;
 mod orders;
@@ -71,8 +76,9 @@ pub mod collections {
     pub const OPEN_REORDERS: &str = "open_reorders";
     pub const DAILY_SALES: &str = "daily_sales";
     pub const FORECASTS: &str = "forecasts";
+    pub const ATTEMPTS: &str = "attempts";
 
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         LISTINGS,
         ORDERS,
         IDEMPOTENCY,
@@ -82,6 +88,7 @@ pub mod collections {
         OPEN_REORDERS,
         DAILY_SALES,
         FORECASTS,
+        ATTEMPTS,
     ];
 }
 
@@ -99,6 +106,7 @@ pub struct MongoStore {
     open_reorders: Collection<Document>,
     daily_sales: Collection<Document>,
     forecasts: Collection<Document>,
+    attempts: Collection<Document>,
     retry: RetryPolicy,
 }
 
@@ -116,6 +124,7 @@ impl MongoStore {
             open_reorders: collection(collections::OPEN_REORDERS),
             daily_sales: collection(collections::DAILY_SALES),
             forecasts: collection(collections::FORECASTS),
+            attempts: collection(collections::ATTEMPTS),
             retry: TRANSACTION_RETRY,
             client,
             db,

@@ -37,6 +37,8 @@ contract_suite!(
     excluded: {
         place_order_is_all_or_nothing: no_transactions!(),
         place_order_refuses_unbuyable_listings: no_transactions!(),
+        hundred_line_orders_are_placed_cancelled_and_sold: no_transactions!(),
+        hundred_line_orders_short_anywhere_reserve_nothing: no_transactions!(),
         idempotency_record_is_written_with_the_order: no_transactions!(),
         idempotency_key_expires: no_transactions!(),
         update_order_is_conditional_on_version: no_transactions!(),

@@ -20,15 +20,21 @@
 
 mod accounts;
 mod amazon;
+mod attempts;
 mod fixtures;
 mod forecasts;
+mod large_orders;
+mod listing_scan;
 mod listings;
 mod orders;
 mod procurement;
 
 pub use accounts::*;
 pub use amazon::*;
+pub use attempts::*;
 pub use forecasts::*;
+pub use large_orders::*;
+pub use listing_scan::*;
 pub use listings::*;
 pub use orders::*;
 pub use procurement::*;
@@ -46,9 +52,12 @@ macro_rules! contract_cases {
                 adjust_stock_stays_in_range,
                 listings_page_in_sku_order_with_filters,
                 foreign_and_junk_cursors_are_refused,
+                listing_scans_are_bounded_and_resumable,
                 low_stock_listings_are_exactly_the_low_ones,
                 place_order_is_all_or_nothing,
                 place_order_refuses_unbuyable_listings,
+                hundred_line_orders_are_placed_cancelled_and_sold,
+                hundred_line_orders_short_anywhere_reserve_nothing,
                 idempotency_record_is_written_with_the_order,
                 idempotency_key_expires,
                 update_order_is_conditional_on_version,
@@ -61,6 +70,7 @@ macro_rules! contract_cases {
                 quantity_notifications_apply_only_when_newer,
                 set_reorder_point_updates_listing,
                 usernames_are_unique,
+                attempts_count_within_a_window_per_key,
                 suppliers_round_trip_and_page,
                 one_open_reorder_per_sku,
                 receiving_a_reorder_adds_stock_once,
@@ -75,6 +85,7 @@ macro_rules! contract_cases {
                 racing_duplicate_idempotency_keys_create_one_order,
                 racing_cancels_release_stock_once,
                 racing_registrations_take_a_username_once,
+                racing_attempts_are_all_counted,
                 racing_reorders_open_one_per_sku,
                 racing_amazon_state_writes_apply_each_once,
             ],
