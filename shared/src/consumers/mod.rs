@@ -14,6 +14,12 @@
 //! * [`listing_notifications`], [`fulfillment_notifications`] hand SP-API
 //!   notifications to `app::notifications::apply_notification`.
 //! * [`process_batch`] is the batch loop and partial-failure report they share.
+//!   Each message is handled in the invocation's scope narrowed to it: its
+//! `message_id` and the `correlation_id` its publisher attached (else the
+//! message id) are on every line it causes, and its `AWSTraceHeader`
+//! travels on with anything it publishes. The loop counts
+//! `BatchItemFailures`; each consumer turns its use case's outcome into
+//! its own metrics.
 
 pub mod fulfillment_notifications;
 pub mod listing_notifications;
@@ -28,6 +34,9 @@ use futures::StreamExt;
 use thiserror::Error;
 
 use crate::app::AppError;
+use crate::metrics::{self, Metric};
+use crate::ports::{CORRELATION_ATTRIBUTE, TRACE_ATTRIBUTE};
+use crate::telemetry::{self, Narrowing};
 
 /// How many messages of a batch are worked on at once.
 const CONCURRENCY: usize = 10;
@@ -60,13 +69,16 @@ where
         futures::stream::iter(event.records)
             .map(|message| {
                 let id = message.message_id.clone();
-                let fut = handle(message);
+                let narrowing = narrowing(&message);
+                let fut = telemetry::narrow(narrowing, handle(message));
                 async move { (id, fut.await) }
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
     let mut response = SqsBatchResponse::default();
+    let failures = outcomes.iter().filter(|(_, o)| o.is_err()).count();
+    metrics::count(Metric::BatchItemFailures, failures as u64);
     for (id, outcome) in outcomes {
         let Err(error) = outcome else { continue };
         let message_id = id.unwrap_or_default();
@@ -92,6 +104,24 @@ where
         response.batch_item_failures.push(failure);
     }
     response
+}
+
+/// The scope of one message: its id, and the correlation id and trace
+/// header its publisher attached. A message without a correlation id
+/// (SP-API notifications) is correlated by its own id.
+fn narrowing(message: &SqsMessage) -> Narrowing {
+    let message_id = message.message_id.clone().unwrap_or_default();
+    let correlation_id = message
+        .message_attributes
+        .get(CORRELATION_ATTRIBUTE)
+        .and_then(|a| a.string_value.as_deref())
+        .and_then(telemetry::scope::accept_correlation_id)
+        .or_else(|| (!message_id.is_empty()).then(|| message_id.clone()));
+    Narrowing {
+        correlation_id,
+        trace_header: message.attributes.get(TRACE_ATTRIBUTE).cloned(),
+        fields: vec![("message_id", message_id)],
+    }
 }
 
 /// The body of a message, or `Malformed` when it has none.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ports::{Email, MailError, Mailer};
+use crate::ports::{CORRELATION_HEADER, Email, MailError, Mailer, Propagation};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SentEmail {
@@ -14,6 +14,8 @@ pub struct SentEmail {
     pub subject: String,
     pub body: String,
     pub sent_at: DateTime<Utc>,
+    /// Headers beyond From/To/Subject (`x-correlation-id`).
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -34,6 +36,15 @@ impl Outbox {
 #[async_trait]
 impl Mailer for Outbox {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
+        self.send_with(email, &Propagation::default()).await
+    }
+
+    async fn send_with(&self, email: &Email, propagation: &Propagation) -> Result<(), MailError> {
+        let headers = propagation
+            .correlation_id
+            .iter()
+            .map(|id| (CORRELATION_HEADER.to_owned(), id.clone()))
+            .collect();
         self.sent
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -42,6 +53,7 @@ impl Mailer for Outbox {
                 subject: email.subject.clone(),
                 body: email.body.clone(),
                 sent_at: Utc::now(),
+                headers,
             });
         Ok(())
     }

@@ -29,6 +29,7 @@ pub use forecasts::{ForecastRecord, ForecastStore};
 pub use listings::{
     AdjustStockError, ListingFilter, ListingStore, NotificationOutcome, PutOutcome, SearchTerm,
 };
+pub use messaging::{CORRELATION_ATTRIBUTE, CORRELATION_HEADER, Propagation, TRACE_ATTRIBUTE};
 pub use messaging::{
     Email, InboundQueue, MailError, Mailer, PublishError, PublishQueue, Publisher, QueueName,
 };
