@@ -70,7 +70,17 @@ where
             .map(|message| {
                 let id = message.message_id.clone();
                 let narrowing = narrowing(&message);
-                let fut = telemetry::narrow(narrowing, handle(message));
+                let message_id = id.clone().unwrap_or_default();
+                let work = handle(message);
+                // Failures are logged inside the message's scope, so the
+                // line carries its correlation id like the rest of its trail.
+                let fut = telemetry::narrow(narrowing, async move {
+                    let outcome = work.await;
+                    if let Err(error) = &outcome {
+                        log_failure(consumer, &message_id, error);
+                    }
+                    outcome
+                });
                 async move { (id, fut.await) }
             })
             .buffer_unordered(CONCURRENCY)
@@ -80,19 +90,10 @@ where
     let failures = outcomes.iter().filter(|(_, o)| o.is_err()).count();
     metrics::count(Metric::BatchItemFailures, failures as u64);
     for (id, outcome) in outcomes {
-        let Err(error) = outcome else { continue };
-        let message_id = id.unwrap_or_default();
-        match &error {
-            MessageError::Malformed(reason) => {
-                tracing::error!(consumer, message_id = %message_id, reason = %reason, "malformed message")
-            }
-            MessageError::Failed(e) if e.is_transient() => {
-                tracing::warn!(consumer, message_id = %message_id, error = %crate::telemetry::chain(e), "message failed; will be retried")
-            }
-            MessageError::Failed(e) => {
-                tracing::error!(consumer, message_id = %message_id, error = %crate::telemetry::chain(e), "message failed")
-            }
+        if outcome.is_ok() {
+            continue;
         }
+        let message_id = id.unwrap_or_default();
         if message_id.is_empty() {
             // Without an id Lambda cannot retry just this message; an
             // empty identifier makes it retry the whole batch, which is
@@ -104,6 +105,20 @@ where
         response.batch_item_failures.push(failure);
     }
     response
+}
+
+fn log_failure(consumer: &'static str, message_id: &str, error: &MessageError) {
+    match error {
+        MessageError::Malformed(reason) => {
+            tracing::error!(consumer, message_id = %message_id, reason = %reason, "malformed message")
+        }
+        MessageError::Failed(e) if e.is_transient() => {
+            tracing::warn!(consumer, message_id = %message_id, error = %crate::telemetry::chain(e), "message failed; will be retried")
+        }
+        MessageError::Failed(e) => {
+            tracing::error!(consumer, message_id = %message_id, error = %crate::telemetry::chain(e), "message failed")
+        }
+    }
 }
 
 /// The scope of one message: its id, and the correlation id and trace

@@ -6,7 +6,8 @@
 //! - [`contract`]: the store contract, one registry of cases that every
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
 //! - Handler suites on the memory store: `http_*`, [`consumers`],
-//!   [`reorders`], [`notification_order`], [`demand_forecast`].
+//!   [`reorders`], [`notification_order`], [`demand_forecast`],
+//!   [`observability`] (logs, correlation and metrics of one order's life).
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
 //!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
@@ -36,6 +37,7 @@ mod http_listings;
 mod http_orders;
 mod layout;
 mod notification_order;
+mod observability;
 mod reorders;
 #[cfg(feature = "sqs")]
 mod sqs_mocked;
