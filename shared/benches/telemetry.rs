@@ -87,7 +87,10 @@ fn benches(c: &mut Criterion) {
     event["body"] = json!(r#"{"items":[{"sku":"SKU-0001","quantity":1}]}"#);
     let template = event.to_string();
     let request = |n: u64| {
-        let raw = template.replace("3f0c9a52-8d1e-4a7b-9c55-0e2d6f4b1a77", &format!("bench-{n}"));
+        let raw = template.replace(
+            "3f0c9a52-8d1e-4a7b-9c55-0e2d6f4b1a77",
+            &format!("bench-{n}"),
+        );
         lambda_http::request::from_str(&raw).unwrap()
     };
 

@@ -70,7 +70,12 @@ async fn one_correlation_id_through_api_processor_and_mailer_with_json_logs() {
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..600 {
-        if lines.lock().unwrap().iter().any(|l| l.contains("dev server on http://")) {
+        if lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("dev server on http://"))
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -98,8 +103,18 @@ async fn one_correlation_id_through_api_processor_and_mailer_with_json_logs() {
         let admin = admin.clone();
         let url = format!("{base}{path}");
         async move {
-            let reply = client.put(url).bearer_auth(admin).json(&body).send().await.unwrap();
-            assert!(reply.status().is_success(), "{}", reply.text().await.unwrap());
+            let reply = client
+                .put(url)
+                .bearer_auth(admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                reply.status().is_success(),
+                "{}",
+                reply.text().await.unwrap()
+            );
         }
     };
     put(
@@ -150,7 +165,10 @@ async fn one_correlation_id_through_api_processor_and_mailer_with_json_logs() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mail = &outbox["items"][0];
-    assert_eq!(mail["headers"]["x-correlation-id"], "X-must-show-1", "{outbox}");
+    assert_eq!(
+        mail["headers"]["x-correlation-id"], "X-must-show-1",
+        "{outbox}"
+    );
     let served: Value = client
         .get(format!("{base}/_dev/metrics"))
         .bearer_auth(&admin)
@@ -201,5 +219,9 @@ async fn one_correlation_id_through_api_processor_and_mailer_with_json_logs() {
         .iter()
         .filter(|d| d["correlation_id"] == "X-must-show-1")
         .collect();
-    assert_eq!(sum(&served, "OrdersPlaced"), 1.0, "/_dev/metrics: {served:?}");
+    assert_eq!(
+        sum(&served, "OrdersPlaced"),
+        1.0,
+        "/_dev/metrics: {served:?}"
+    );
 }

@@ -2,12 +2,12 @@
 //! them against the specification
 //! (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>).
 //!
-//! One document per distinct dimension set of an invocation: every metric
-//! without a dimension of its own shares one `[service, function]`
-//! document, and each `reason` or `type` value gets its own. The request
-//! and correlation ids ride along as plain properties (not dimensions), so
-//! Logs Insights can join a metric line to the invocation's logs without
-//! adding a single CloudWatch metric.
+//! One document per dimension set and correlation id of an invocation:
+//! the metrics without a dimension of their own share one `[service,
+//! function]` document, and each `reason` or `type` value gets its own.
+//! The request and correlation ids ride along as plain properties (not
+//! dimensions), so Logs Insights can join a metric line to the logs of the
+//! request or message it counts without adding a single CloudWatch metric.
 
 use std::collections::BTreeMap;
 
@@ -56,14 +56,17 @@ pub const UNITS: [&str; 27] = [
 
 /// The documents for `entries`, stamped `timestamp_ms`.
 pub(crate) fn render(scope: &Scope, entries: &[Entry], timestamp_ms: i64) -> Vec<String> {
-    // Group by the extra dimension: (name, value), or none.
-    let mut groups: BTreeMap<Option<(&'static str, &str)>, Vec<&Entry>> = BTreeMap::new();
+    // Group by the extra dimension ((name, value), or none) and the
+    // correlation id (the invocation's when recorded outside a narrowing).
+    type Key<'a> = (Option<(&'static str, &'a str)>, Option<&'a str>);
+    let mut groups: BTreeMap<Key<'_>, Vec<&Entry>> = BTreeMap::new();
     for entry in entries {
-        let key = entry.metric.dimension().zip(entry.dimension.as_deref());
-        groups.entry(key).or_default().push(entry);
+        let extra = entry.metric.dimension().zip(entry.dimension.as_deref());
+        let correlation = entry.correlation_id.as_deref().or(scope.correlation_id());
+        groups.entry((extra, correlation)).or_default().push(entry);
     }
     let mut lines = Vec::new();
-    for (extra, entries) in groups {
+    for ((extra, correlation), entries) in groups {
         // Values per metric, in the order recorded.
         let mut values: BTreeMap<super::Metric, Vec<f64>> = BTreeMap::new();
         for e in entries {
@@ -102,7 +105,7 @@ pub(crate) fn render(scope: &Scope, entries: &[Entry], timestamp_ms: i64) -> Vec
                 root.insert(name.into(), json!(non_empty(value)));
             }
             root.insert("request_id".into(), json!(scope.request_id()));
-            if let Some(id) = scope.correlation_id() {
+            if let Some(id) = correlation {
                 root.insert("correlation_id".into(), json!(id));
             }
             if let Some(id) = scope.xray_trace_id() {

@@ -21,6 +21,11 @@
 //! Dimensions are kept few: `service` and `function` on every metric, plus
 //! `reason` (OrdersRejected) or `type` (Notifications*), whose values are
 //! bounded sets (error codes, notification types).
+//!
+//! Each value remembers the correlation id it was recorded under, and a
+//! document holds one correlation id: a batch of ten orders writes ten
+//! small documents, each of which a Logs Insights query on that
+//! correlation id finds beside the order's log lines.
 
 pub mod emf;
 mod sink;
@@ -141,6 +146,9 @@ pub(crate) struct Entry {
     pub metric: Metric,
     /// The value of the metric's own dimension (`reason`, `type`).
     pub dimension: Option<String>,
+    /// The correlation id of the request or message it was recorded for
+    /// (a batch's messages each have their own).
+    pub correlation_id: Option<String>,
     pub value: f64,
 }
 
@@ -154,9 +162,11 @@ impl Recorder {
     fn push(&self, entry: Entry) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entry.metric.is_count()
-            && let Some(existing) = entries
-                .iter_mut()
-                .find(|e| e.metric == entry.metric && e.dimension == entry.dimension)
+            && let Some(existing) = entries.iter_mut().find(|e| {
+                e.metric == entry.metric
+                    && e.dimension == entry.dimension
+                    && e.correlation_id == entry.correlation_id
+            })
         {
             existing.value += entry.value;
             return;
@@ -168,6 +178,7 @@ impl Recorder {
         self.push(Entry {
             metric,
             dimension: None,
+            correlation_id: None,
             value: n as f64,
         });
     }
@@ -189,6 +200,7 @@ fn record(metric: Metric, dimension: Option<&str>, value: f64) {
             dimension: metric
                 .dimension()
                 .map(|_| dimension.unwrap_or("unknown").to_owned()),
+            correlation_id: scope.correlation_id().map(str::to_owned),
             value,
         });
     }
