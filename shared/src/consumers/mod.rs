@@ -14,7 +14,8 @@
 //! * [`listing_notifications`], [`fulfillment_notifications`] hand SP-API
 //!   notifications to `app::notifications::apply_notification`.
 //! * [`process_batch`] is the batch loop and partial-failure report they share.
-//!   Each message is handled in the invocation's scope narrowed to it: its
+//!
+//! Each message is handled in the invocation's scope narrowed to it: its
 //! `message_id` and the `correlation_id` its publisher attached (else the
 //! message id) are on every line it causes, and its `AWSTraceHeader`
 //! travels on with anything it publishes. The loop counts
