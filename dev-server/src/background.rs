@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use stockroom::app::{App, AppError};
 use stockroom::consumers;
+use stockroom::functions;
 use stockroom::jobs::{self, JobSummary};
+use stockroom::metrics::MetricsLog;
 use stockroom::ports::QueueName;
 use stockroom::queue::{Consumer, MemoryQueues};
+use stockroom::telemetry::{self, Invocation};
 use tokio::task::JoinHandle;
 
 /// A scheduled job, by its function name.
@@ -34,12 +37,16 @@ impl Job {
         Job::ALL.into_iter().find(|j| j.name() == name)
     }
 
-    pub async fn run(self, app: &App) -> Result<JobSummary, AppError> {
-        match self {
-            Job::StockCheck => jobs::stock_check::run(app).await,
-            Job::OrderRecovery => jobs::order_recovery::run(app).await,
-            Job::DemandForecast => jobs::demand_forecast::run(app).await,
-        }
+    /// Runs the job as one invocation of its function, its metrics kept in `metrics`.
+    pub async fn run(self, app: &App, metrics: &MetricsLog) -> Result<JobSummary, AppError> {
+        let work = async {
+            match self {
+                Job::StockCheck => jobs::stock_check::run(app).await,
+                Job::OrderRecovery => jobs::order_recovery::run(app).await,
+                Job::DemandForecast => jobs::demand_forecast::run(app).await,
+            }
+        };
+        telemetry::invoke(Invocation::local(self.name()), metrics, work).await
     }
 }
 
@@ -49,22 +56,36 @@ pub struct Schedule {
     pub intervals: Vec<(Job, Duration)>,
 }
 
-fn consumer(app: &Arc<App>, queue: QueueName) -> Consumer {
+/// The function that consumes `queue` in a deployment.
+fn consumer_name(queue: QueueName) -> &'static str {
+    functions::ALL
+        .iter()
+        .find(|f| f.consumes().contains(&queue))
+        .map_or("dev-server", |f| f.name)
+}
+
+fn consumer(app: &Arc<App>, queue: QueueName, metrics: &Arc<MetricsLog>) -> Consumer {
     let app = Arc::clone(app);
+    let metrics = Arc::clone(metrics);
     Arc::new(move |event| {
         let app = Arc::clone(&app);
+        let metrics = Arc::clone(&metrics);
         Box::pin(async move {
-            match queue {
-                QueueName::Orders => consumers::order_processor::handle(&app, event).await,
-                QueueName::Reorders => consumers::reorder_mailer::handle(&app, event).await,
-                QueueName::ListingStatus | QueueName::ListingQuantity => {
-                    consumers::listing_notifications::handle(&app, event).await
+            let invocation = Invocation::local(consumer_name(queue));
+            let work = async {
+                match queue {
+                    QueueName::Orders => consumers::order_processor::handle(&app, event).await,
+                    QueueName::Reorders => consumers::reorder_mailer::handle(&app, event).await,
+                    QueueName::ListingStatus | QueueName::ListingQuantity => {
+                        consumers::listing_notifications::handle(&app, event).await
+                    }
+                    QueueName::FulfillmentStatus => {
+                        consumers::fulfillment_notifications::handle(&app, event).await
+                    }
+                    QueueName::AmazonSync => consumers::amazon_sync::handle(&app, event).await,
                 }
-                QueueName::FulfillmentStatus => {
-                    consumers::fulfillment_notifications::handle(&app, event).await
-                }
-                QueueName::AmazonSync => consumers::amazon_sync::handle(&app, event).await,
-            }
+            };
+            telemetry::invoke(invocation, metrics.as_ref(), work).await
         })
     })
 }
@@ -76,19 +97,25 @@ pub struct Background {
 }
 
 impl Background {
-    pub fn start(app: &Arc<App>, queues: &Arc<MemoryQueues>, schedule: &Schedule) -> Self {
+    pub fn start(
+        app: &Arc<App>,
+        queues: &Arc<MemoryQueues>,
+        schedule: &Schedule,
+        metrics: &Arc<MetricsLog>,
+    ) -> Self {
         let mut tasks: Vec<JoinHandle<()>> = QueueName::ALL
             .into_iter()
-            .map(|queue| queues.spawn_worker(queue, consumer(app, queue)))
+            .map(|queue| queues.spawn_worker(queue, consumer(app, queue, metrics)))
             .collect();
         for (job, every) in schedule.intervals.iter().copied() {
             let app = Arc::clone(app);
+            let metrics = Arc::clone(metrics);
             tasks.push(tokio::spawn(async move {
                 let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
                 ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     ticks.tick().await;
-                    if let Err(e) = job.run(&app).await {
+                    if let Err(e) = job.run(&app, &metrics).await {
                         tracing::error!(job = job.name(), error = %stockroom::telemetry::chain(&e), "scheduled job failed");
                     }
                 }

@@ -1,6 +1,8 @@
 //! Routes only the dev server has, never a Lambda: inspect and feed the
-//! in-process queues, read the outbox, run a scheduled job now. All need an
-//! admin token and answer `{"items": [...]}` (or the job's summary).
+//! in-process queues, read the outbox, read the metrics the invocations
+//! would have emitted (`GET /_dev/metrics`: the EMF documents, parsed), run
+//! a scheduled job now. All need an admin token and answer
+//! `{"items": [...]}` (or the job's summary).
 
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -107,8 +109,18 @@ async fn route(
                         "subject": m.subject,
                         "body": m.body,
                         "sent_at": stockroom::views::timestamp(&m.sent_at),
+                        "headers": m.headers.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
                     })
                 })
+                .collect();
+            Ok(response::json(StatusCode::OK, &json!({ "items": items })))
+        }
+        (&Method::GET, ["metrics"]) => {
+            let items: Vec<serde_json::Value> = server
+                .metrics
+                .lines()
+                .iter()
+                .filter_map(|line| serde_json::from_str(line).ok())
                 .collect();
             Ok(response::json(StatusCode::OK, &json!({ "items": items })))
         }
@@ -118,7 +130,7 @@ async fn route(
                 ApiError::not_found("scheduled function")
                     .with_details(json!({ "functions": names }))
             })?;
-            let summary = job.run(&server.app).await?;
+            let summary = job.run(&server.app, &server.metrics).await?;
             Ok(response::json(StatusCode::OK, &summary))
         }
         _ => Err(ApiError::not_found("dev route")),

@@ -6,6 +6,11 @@
 //! socket, demo data ([`seed`]), in-process queues feeding the same
 //! consumers, an outbox instead of SES, timers for the scheduled jobs
 //! ([`background`]) and a few `/_dev` routes to look inside ([`dev_routes`]).
+//!
+//! Each request, batch and job runs as the invocation of the function
+//! that would serve it in Lambda (`orders-api`, `order-processor`...), so
+//! its log lines and metrics look like that function's; the metrics are
+//! kept for `GET /_dev/metrics` (and printed too with `LOG_FORMAT=json`).
 
 pub mod background;
 pub mod config;
@@ -28,7 +33,9 @@ use hyper_util::rt::TokioIo;
 use stockroom::app::App;
 use stockroom::http::{ALL_GROUPS, ApiError, MAX_BODY_BYTES, response};
 use stockroom::mail::Outbox;
+use stockroom::metrics::MetricsLog;
 use stockroom::queue::{MemoryQueues, QueueSettings};
+use stockroom::telemetry::{self, Invocation};
 use tokio::net::TcpListener;
 
 use crate::background::{Background, Schedule};
@@ -39,6 +46,8 @@ pub struct DevServer {
     pub app: Arc<App>,
     pub queues: Arc<MemoryQueues>,
     pub outbox: Arc<Outbox>,
+    /// The EMF documents the invocations would have written to stdout.
+    pub metrics: Arc<MetricsLog>,
     _background: Arc<Background>,
 }
 
@@ -46,7 +55,13 @@ impl DevServer {
     /// Wires `app` to in-process queues and the outbox, and starts the queue
     /// workers and the schedule timers.
     pub fn start(app: App, queue_settings: QueueSettings, schedule: &Schedule) -> Self {
-        Self::start_with_outbox(app, queue_settings, schedule, Outbox::new())
+        Self::start_with(
+            app,
+            queue_settings,
+            schedule,
+            Outbox::new(),
+            Arc::new(MetricsLog::default()),
+        )
     }
 
     /// Like [`DevServer::start`], mailing through `outbox` (one that fails
@@ -57,17 +72,40 @@ impl DevServer {
         schedule: &Schedule,
         outbox: Outbox,
     ) -> Self {
+        let metrics = Arc::new(MetricsLog::default());
+        Self::start_with(app, queue_settings, schedule, outbox, metrics)
+    }
+
+    /// [`DevServer::start`], keeping metrics in `metrics`.
+    pub fn start_with_metrics(
+        app: App,
+        queue_settings: QueueSettings,
+        schedule: &Schedule,
+        metrics: Arc<MetricsLog>,
+    ) -> Self {
+        Self::start_with(app, queue_settings, schedule, Outbox::new(), metrics)
+    }
+
+    /// [`DevServer::start`] with its outbox and metrics log given.
+    pub fn start_with(
+        app: App,
+        queue_settings: QueueSettings,
+        schedule: &Schedule,
+        outbox: Outbox,
+        metrics: Arc<MetricsLog>,
+    ) -> Self {
         let queues = Arc::new(MemoryQueues::new(queue_settings));
         let outbox = Arc::new(outbox);
         let app = Arc::new(
             app.with_publisher(queues.clone())
                 .with_mailer(outbox.clone()),
         );
-        let background = Background::start(&app, &queues, schedule);
+        let background = Background::start(&app, &queues, schedule, &metrics);
         DevServer {
             app,
             queues,
             outbox,
+            metrics,
             _background: Arc::new(background),
         }
     }
@@ -182,7 +220,22 @@ async fn handle(
     if stockroom_console::serves(parts.uri.path()) {
         return convert(stockroom_console::handle(&request));
     }
-    convert(stockroom::http::handle(&server.app, ALL_GROUPS, request).await)
+    let invocation = Invocation::local(function_for(&parts.method, parts.uri.path()));
+    let handled = stockroom::http::handle(&server.app, ALL_GROUPS, request);
+    convert(telemetry::invoke(invocation, server.metrics.as_ref(), handled).await)
+}
+
+/// The function that serves `method path` in a deployment.
+fn function_for(method: &http::Method, path: &str) -> &'static str {
+    stockroom::functions::ALL
+        .iter()
+        .find(|f| {
+            matches!(
+                stockroom::http::router::resolve(method, path, f.routes()),
+                stockroom::http::router::Matched::Found(..)
+            )
+        })
+        .map_or("dev-server", |f| f.name)
 }
 
 fn too_large() -> DevResponse {

@@ -4,7 +4,10 @@
 
 use std::process::ExitCode;
 
-use stockroom::config::StoreConfig;
+use std::sync::Arc;
+
+use stockroom::config::{LogFormat, StoreConfig};
+use stockroom::metrics::MetricsLog;
 use stockroom::telemetry;
 use stockroom::wiring::{build_local_app, ensure_store_ready};
 use stockroom_dev_server::config::{DEFAULT_ADMIN_PASSWORD, DevConfig};
@@ -24,7 +27,7 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let dev = DevConfig::from_env()?;
-    telemetry::init(dev.config.log_format);
+    telemetry::init(dev.config.log_format, "dev-server");
     ensure_store_ready(&dev.config).await?;
     let app = build_local_app(&dev.config).await?;
     seed::admin(&app, &dev.admin_username, &dev.admin_password).await?;
@@ -56,7 +59,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("console: http://{addr}/");
     println!("API description: http://{addr}/openapi.json; Ctrl-C stops");
     let outbox = stockroom::mail::Outbox::with_rules(dev.outbox);
-    let server = DevServer::start_with_outbox(app, dev.queues, &dev.schedule, outbox);
+    // With JSON logs, the metrics go to stdout too, as Lambda writes them.
+    let metrics = match dev.config.log_format {
+        LogFormat::Json => MetricsLog::echoing(),
+        LogFormat::Text => MetricsLog::default(),
+    };
+    let server = DevServer::start_with(app, dev.queues, &dev.schedule, outbox, Arc::new(metrics));
     serve(server, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -9,13 +9,14 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_http::service_fn;
+use lambda_http::{RequestExt, service_fn};
 
 use crate::app::{App, AppError};
 use crate::config::Config;
 use crate::functions::{Function, Trigger};
 use crate::jobs::JobSummary;
-use crate::telemetry;
+use crate::metrics::Stdout;
+use crate::telemetry::{self, Invocation};
 use crate::wiring::{StartupError, build_app};
 
 /// Result of an entry point: start-up errors are printed by the runtime.
@@ -36,7 +37,7 @@ async fn start(
         .into());
     }
     let config = Config::for_function(function)?;
-    telemetry::init(config.log_format);
+    telemetry::init(config.log_format, function.name);
     Ok(Arc::new(build_app(function, &config).await?))
 }
 
@@ -44,9 +45,18 @@ async fn start(
 pub async fn run_http(function: &'static Function) -> LambdaResult {
     let app = start(function, "HTTP requests", |t| matches!(t, Trigger::Http(_))).await?;
     let groups = function.routes();
-    lambda_http::run(service_fn(move |req| {
+    lambda_http::run(service_fn(move |req: lambda_http::Request| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(crate::http::handle(&app, groups, req).await) }
+        let invocation = req
+            .lambda_context_ref()
+            .map(Invocation::from_lambda)
+            .unwrap_or_else(|| Invocation::local(function.name));
+        async move {
+            let response =
+                telemetry::invoke(invocation, &Stdout, crate::http::handle(&app, groups, req))
+                    .await;
+            Ok::<_, Infallible>(response)
+        }
     }))
     .await
 }
@@ -60,7 +70,12 @@ where
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
             let app = Arc::clone(&app);
-            async move { Ok::<SqsBatchResponse, Infallible>(handler.call(&app, event.payload).await) }
+            let invocation = Invocation::from_lambda(&event.context);
+            async move {
+                let response =
+                    telemetry::invoke(invocation, &Stdout, handler.call(&app, event.payload)).await;
+                Ok::<SqsBatchResponse, Infallible>(response)
+            }
         },
     ))
     .await
@@ -95,10 +110,11 @@ where
     })
     .await?;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |_event: lambda_runtime::LambdaEvent<EventBridgeEvent>| {
+        move |event: lambda_runtime::LambdaEvent<EventBridgeEvent>| {
             let app = Arc::clone(&app);
+            let invocation = Invocation::from_lambda(&event.context);
             async move {
-                job.call(&app)
+                telemetry::invoke(invocation, &Stdout, job.call(&app))
                     .await
                     .map_err(|e| lambda_runtime::Error::from(crate::telemetry::chain(&e)))
             }

@@ -33,8 +33,11 @@
 //!   stand-in) and [`mail`] (SES v2 and an outbox) and `amazon` (SP-API over
 //!   HTTPS, feature `amazon`). Every adapter that
 //!   retries on its own backs off under one [`retry::RetryPolicy`].
-//! * [`telemetry`]: structured logs; errors are logged once, at the edge,
-//!   with their cause chain. [`aws`]: the SDK configuration, shaped for
+//! * [`telemetry`]: flat JSON logs stamped with the invocation's scope
+//!   (function, request id, cold start, correlation id, X-Ray trace id);
+//!   errors are logged once, at the edge, with their cause chain.
+//!   [`metrics`]: business metrics in CloudWatch EMF, recorded at the
+//!   entry points and written when the invocation ends. [`aws`]: the SDK configuration, shaped for
 //!   cold starts.
 
 #[cfg(feature = "amazon")]
@@ -54,6 +57,7 @@ pub mod jobs;
 pub mod lambda;
 pub mod mail;
 pub mod messages;
+pub mod metrics;
 pub mod ports;
 pub mod queue;
 pub mod retry;

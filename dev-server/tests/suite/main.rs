@@ -3,6 +3,7 @@
 //! by `STORE` (memory by default). `scripts/test` runs this suite again on
 //! DynamoDB and MongoDB, with the ignored [`outage`] test included.
 //! [`backend`] holds the tests that also need the SP-API stand-in.
+//! [`observability`] runs the `stockroom-dev` binary itself with JSON logs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests panic on failure by design
 
 mod backend;
@@ -12,5 +13,6 @@ mod async_flows;
 mod concurrency;
 mod console;
 mod hardening;
+mod observability;
 mod outage;
 mod reorder_mail;

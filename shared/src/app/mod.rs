@@ -134,7 +134,13 @@ impl App {
         bodies: &[String],
     ) -> Result<(), PublishError> {
         match &self.publisher {
-            Some(publisher) => publisher.publish(queue, bodies).await,
+            // The correlation id and trace header of the invocation go
+            // along, so the consumer's logs and trace join this one.
+            Some(publisher) => {
+                publisher
+                    .publish_with(queue, bodies, &crate::telemetry::propagation())
+                    .await
+            }
             None => Err(PublishError::NotConfigured(queue)),
         }
     }
@@ -142,7 +148,11 @@ impl App {
     /// Sends `email`; refused in a function that has no mailer.
     pub async fn send_mail(&self, email: &Email) -> Result<(), MailError> {
         match &self.mailer {
-            Some(mailer) => mailer.send(email).await,
+            Some(mailer) => {
+                mailer
+                    .send_with(email, &crate::telemetry::propagation())
+                    .await
+            }
             None => Err(MailError::Rejected(
                 "no mailer is configured for this function".into(),
             )),

@@ -5,8 +5,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 
 use super::{MessageError, body, notifications, process_batch};
 use crate::app::App;
-use crate::app::notifications::apply_notification;
+use crate::app::notifications::{Applied, apply_notification};
 use crate::domain::Notification;
+use crate::metrics::{self, Metric};
 
 pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
     process_batch("listing-notifications", event, |message| async move {
@@ -18,6 +19,12 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
             ));
         }
         let outcome = apply_notification(app, &notification).await?;
+        let metric = match outcome {
+            Applied::Applied => Metric::NotificationsApplied,
+            Applied::Stale => Metric::NotificationsStale,
+            Applied::Ignored(_) => Metric::NotificationsIgnored,
+        };
+        metrics::count_by(metric, notification.kind(), 1);
         tracing::info!(
             message_id = message.message_id.as_deref().unwrap_or(""),
             kind = notification.kind(),

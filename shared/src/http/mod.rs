@@ -5,6 +5,12 @@
 //! Every failure becomes the contract's error body through
 //! [`ApiError`]; nothing a client sends can panic a handler or produce a
 //! 5xx other than a backend outage (503).
+//!
+//! Every request is correlated: the `x-correlation-id` header it sent (if
+//! it is a plain id, `telemetry::scope::accept_correlation_id`), else the
+//! API Gateway request id, is logged on every line the request causes,
+//! carried to the queues and the mail it triggers, and echoed in the
+//! response's `x-correlation-id` header.
 
 pub mod error;
 mod request;
@@ -23,6 +29,8 @@ pub use request::ApiRequest;
 pub use router::{ROUTES, RouteGroup};
 
 use crate::app::App;
+use crate::ports::CORRELATION_HEADER;
+use crate::telemetry::{self, Narrowing};
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -52,21 +60,40 @@ pub async fn handle(app: &App, groups: &[RouteGroup], req: lambda_http::Request)
             _ => None,
         })
         .unwrap_or_default();
-    let span = tracing::info_span!("http", %method, %path, %request_id);
-    async move {
-        let started = Instant::now();
-        let response = route(app, groups, &method, &path, req).await;
-        let status = response.status().as_u16();
-        let millis = started.elapsed().as_secs_f64() * 1000.0;
-        if status >= 500 {
-            tracing::warn!(status, millis, "request failed");
-        } else {
-            tracing::info!(status, millis, "request");
+    let correlation_id = req
+        .headers()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(telemetry::scope::accept_correlation_id)
+        .or_else(|| (!request_id.is_empty()).then(|| request_id.clone()))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let echoed = http::HeaderValue::from_str(&correlation_id).ok();
+    let span = tracing::info_span!("http", %method, %path, api_request_id = %request_id);
+    let narrowing = Narrowing {
+        correlation_id: Some(correlation_id),
+        ..Narrowing::default()
+    };
+    let mut response = telemetry::narrow(
+        narrowing,
+        async move {
+            let started = Instant::now();
+            let response = route(app, groups, &method, &path, req).await;
+            let status = response.status().as_u16();
+            let millis = started.elapsed().as_secs_f64() * 1000.0;
+            if status >= 500 {
+                tracing::warn!(status, millis, "request failed");
+            } else {
+                tracing::info!(status, millis, "request");
+            }
+            response
         }
-        response
+        .instrument(span),
+    )
+    .await;
+    if let Some(value) = echoed {
+        response.headers_mut().insert(CORRELATION_HEADER, value);
     }
-    .instrument(span)
-    .await
+    response
 }
 
 /// The client address from the API Gateway request context, if any.

@@ -1,9 +1,11 @@
 //! `order-recovery`: re-publishes OrderPlaced for orders left PENDING longer
-//! than the configured age (`app::orders::recover_stale_orders`).
+//! than the configured age (`app::orders::recover_stale_orders`), counted
+//! as `OrdersRecovered`.
 
 use super::JobSummary;
 use crate::app::orders::{Recovered, recover_stale_orders};
 use crate::app::{App, AppError};
+use crate::metrics::{self, Metric};
 
 pub async fn run(app: &App) -> Result<JobSummary, AppError> {
     let Recovered {
@@ -11,6 +13,7 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
         republished,
         failed,
     } = recover_stale_orders(app).await?;
+    metrics::count(Metric::OrdersRecovered, republished);
     let summary = JobSummary {
         job: "order-recovery",
         examined: stale,

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ports::{Email, MailError, Mailer};
+use crate::ports::{CORRELATION_HEADER, Email, MailError, Mailer, Propagation};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SentEmail {
@@ -20,6 +20,8 @@ pub struct SentEmail {
     pub subject: String,
     pub body: String,
     pub sent_at: DateTime<Utc>,
+    /// Headers beyond From/To/Subject (`x-correlation-id`).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Recipients the outbox does not deliver to. Addresses compare without
@@ -66,6 +68,15 @@ impl Outbox {
 #[async_trait]
 impl Mailer for Outbox {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
+        self.send_with(email, &Propagation::default()).await
+    }
+
+    async fn send_with(&self, email: &Email, propagation: &Propagation) -> Result<(), MailError> {
+        let headers = propagation
+            .correlation_id
+            .iter()
+            .map(|id| (CORRELATION_HEADER.to_owned(), id.clone()))
+            .collect();
         if OutboxRules::names(&self.rules.reject, &email.to) {
             return Err(MailError::Rejected(
                 format!("the outbox is set to reject mail to {}", email.to).into(),
@@ -84,6 +95,7 @@ impl Mailer for Outbox {
                 subject: email.subject.clone(),
                 body: email.body.clone(),
                 sent_at: Utc::now(),
+                headers,
             });
         Ok(())
     }

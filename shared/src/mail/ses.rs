@@ -6,6 +6,9 @@
 //! mailer puts the reorder back and retries later); everything else
 //! (rejected message, unverified sender, bad address, paused account) is
 //! `MailError::Rejected`, which no retry fixes.
+//!
+//! The sender's correlation id goes out as the `X-Correlation-ID` header,
+//! so a supplier's reply or a bounce can be traced to the reorder's logs.
 
 use std::time::Duration;
 
@@ -15,9 +18,12 @@ use aws_sdk_sesv2::config::retry::RetryConfig;
 use aws_sdk_sesv2::config::timeout::TimeoutConfig;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::create_email_identity::CreateEmailIdentityError;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
 
-use crate::ports::{BoxError, Email, MailError, Mailer};
+use crate::ports::{BoxError, Email, MailError, Mailer, Propagation};
+
+/// The correlation header, as mail headers are conventionally spelled.
+const CORRELATION_MAIL_HEADER: &str = "X-Correlation-ID";
 
 /// Applies the retry (standard, 3 attempts) and timeout policy
 /// (connect 1 s, attempt 3 s, call 8 s) to an SES v2 client config.
@@ -85,10 +91,23 @@ fn content(text: &str) -> Result<Content, MailError> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let message = Message::builder()
+        self.send_with(email, &Propagation::default()).await
+    }
+
+    async fn send_with(&self, email: &Email, propagation: &Propagation) -> Result<(), MailError> {
+        let mut message = Message::builder()
             .subject(content(&email.subject)?)
-            .body(Body::builder().text(content(&email.body)?).build())
-            .build();
+            .body(Body::builder().text(content(&email.body)?).build());
+        if let Some(id) = &propagation.correlation_id {
+            message = message.headers(
+                MessageHeader::builder()
+                    .name(CORRELATION_MAIL_HEADER)
+                    .value(id)
+                    .build()
+                    .map_err(|e| MailError::Rejected(Box::new(e)))?,
+            );
+        }
+        let message = message.build();
         let result = self
             .client
             .send_email()

@@ -197,11 +197,45 @@ pub enum PublishError {
     NotConfigured(PublishQueue),
 }
 
+/// What travels with a message or a mail besides its content, so that
+/// whoever handles it next logs the same correlation id and joins the same
+/// X-Ray trace. Taken from the invocation's scope by `App::publish` and
+/// `App::send_mail` (`crate::telemetry::propagation`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Propagation {
+    /// Carried as the SQS message attribute [`CORRELATION_ATTRIBUTE`] and
+    /// the mail header [`CORRELATION_HEADER`].
+    pub correlation_id: Option<String>,
+    /// The X-Ray trace header, carried as SQS's `AWSTraceHeader` system
+    /// attribute.
+    pub trace_header: Option<String>,
+}
+
+/// The SQS message attribute holding the correlation id.
+pub const CORRELATION_ATTRIBUTE: &str = "correlation_id";
+/// The SQS system attribute holding the X-Ray trace header.
+pub const TRACE_ATTRIBUTE: &str = "AWSTraceHeader";
+/// The HTTP request and response header, and the mail header, holding the
+/// correlation id.
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
 /// Sends message bodies to a queue. Implementations batch as the service
 /// allows (10 per SQS call) and retry entries that failed transiently.
 #[async_trait]
 pub trait Publisher: Send + Sync {
     async fn publish(&self, queue: PublishQueue, bodies: &[String]) -> Result<(), PublishError>;
+
+    /// Sends `bodies` carrying `propagation`. Adapters that can carry
+    /// attributes override this; the default drops them.
+    async fn publish_with(
+        &self,
+        queue: PublishQueue,
+        bodies: &[String],
+        propagation: &Propagation,
+    ) -> Result<(), PublishError> {
+        let _ = propagation;
+        self.publish(queue, bodies).await
+    }
 }
 
 /// A plain-text email.
@@ -226,6 +260,13 @@ pub enum MailError {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &Email) -> Result<(), MailError>;
+
+    /// Sends `email` with the correlation id of `propagation` as its
+    /// [`CORRELATION_HEADER`] header. The default drops it.
+    async fn send_with(&self, email: &Email, propagation: &Propagation) -> Result<(), MailError> {
+        let _ = propagation;
+        self.send(email).await
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub use listings::{
     AdjustStockError, AmazonStateError, ListingFilter, ListingStore, MIN_LISTING_SCAN,
     NotificationOutcome, PutOutcome, SearchTerm, listing_scan_budget,
 };
+pub use messaging::{CORRELATION_ATTRIBUTE, CORRELATION_HEADER, Propagation, TRACE_ATTRIBUTE};
 pub use messaging::{
     Email, InboundQueue, MailError, Mailer, PublishError, PublishQueue, Publisher, QueueName,
 };

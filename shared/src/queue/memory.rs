@@ -5,19 +5,24 @@
 //!
 //! Consumers are the very handlers the Lambdas run
 //! (`async fn(&App, SqsEvent) -> SqsBatchResponse`); a worker task per
-//! queue feeds them `SqsEvent`s shaped like Lambda's.
+//! queue feeds them `SqsEvent`s shaped like Lambda's, with the
+//! `correlation_id` message attribute and the `AWSTraceHeader` system
+//! attribute a publisher's [`Propagation`] put there.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage, SqsMessageAttribute};
 use futures::future::BoxFuture;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::ports::{PublishError, PublishQueue, Publisher, QueueName};
+use crate::ports::{
+    CORRELATION_ATTRIBUTE, Propagation, PublishError, PublishQueue, Publisher, QueueName,
+    TRACE_ATTRIBUTE,
+};
 
 /// How the queues redeliver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +60,7 @@ struct Message {
     receive_count: u32,
     visible_at: Instant,
     sent_at_ms: i64,
+    propagation: Propagation,
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +114,16 @@ impl MemoryQueues {
 
     /// Enqueues one raw body, as SQS's SendMessage would; returns its id.
     pub fn send(&self, queue: impl Into<QueueName>, body: String) -> String {
+        self.send_with(queue, body, Propagation::default())
+    }
+
+    /// Enqueues one raw body carrying `propagation`; returns its id.
+    pub fn send_with(
+        &self,
+        queue: impl Into<QueueName>,
+        body: String,
+        propagation: Propagation,
+    ) -> String {
         let id = uuid::Uuid::new_v4().to_string();
         let slot = self.slot(queue.into());
         slot.lock().ready.push_back(Message {
@@ -116,6 +132,7 @@ impl MemoryQueues {
             receive_count: 0,
             visible_at: Instant::now(),
             sent_at_ms: chrono::Utc::now().timestamp_millis(),
+            propagation,
         });
         slot.notify.notify_one();
         id
@@ -230,6 +247,19 @@ fn sqs_event(queue: QueueName, batch: &[Message]) -> SqsEvent {
                 ),
                 ("SentTimestamp".to_owned(), m.sent_at_ms.to_string()),
             ]);
+            if let Some(header) = &m.propagation.trace_header {
+                record
+                    .attributes
+                    .insert(TRACE_ATTRIBUTE.to_owned(), header.clone());
+            }
+            if let Some(id) = &m.propagation.correlation_id {
+                let mut attribute = SqsMessageAttribute::default();
+                attribute.data_type = Some("String".to_owned());
+                attribute.string_value = Some(id.clone());
+                record
+                    .message_attributes
+                    .insert(CORRELATION_ATTRIBUTE.to_owned(), attribute);
+            }
             record.event_source = Some("aws:sqs".to_owned());
             record.event_source_arn = Some(format!(
                 "arn:aws:sqs:us-east-1:000000000000:stockroom-{queue}"
@@ -244,8 +274,18 @@ fn sqs_event(queue: QueueName, batch: &[Message]) -> SqsEvent {
 #[async_trait]
 impl Publisher for MemoryQueues {
     async fn publish(&self, queue: PublishQueue, bodies: &[String]) -> Result<(), PublishError> {
+        self.publish_with(queue, bodies, &Propagation::default())
+            .await
+    }
+
+    async fn publish_with(
+        &self,
+        queue: PublishQueue,
+        bodies: &[String],
+        propagation: &Propagation,
+    ) -> Result<(), PublishError> {
         for body in bodies {
-            self.send(queue, body.clone());
+            self.send_with(queue, body.clone(), propagation.clone());
         }
         Ok(())
     }

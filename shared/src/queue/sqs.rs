@@ -8,6 +8,12 @@
 //! retried and are reported as `PublishError::Rejected` once every other
 //! batch has been sent. Call-level failures after the SDK's own retries
 //! are `Unavailable` when transient and `Rejected` otherwise.
+//!
+//! Each message carries the publisher's correlation id as the message
+//! attribute `correlation_id` and its X-Ray trace header as the
+//! `AWSTraceHeader` system attribute ([`Propagation`]), so that the
+//! consumer logs the same correlation id and Lambda joins its invocation
+//! to the publisher's trace.
 
 use std::time::Duration;
 
@@ -16,9 +22,14 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+    QueueAttributeName, SendMessageBatchRequestEntry,
+};
 
-use crate::ports::{BoxError, PublishError, PublishQueue, Publisher};
+use crate::ports::{
+    BoxError, CORRELATION_ATTRIBUTE, Propagation, PublishError, PublishQueue, Publisher,
+};
 use crate::retry::RetryPolicy;
 
 pub use super::QueueUrls;
@@ -117,7 +128,9 @@ impl SqsPublisher {
         queue: PublishQueue,
         url: &str,
         bodies: &[String],
+        propagation: &Propagation,
     ) -> Result<Vec<String>, PublishError> {
+        let attributes = attributes(propagation)?;
         // A FIFO queue needs a group and a deduplication id per message;
         // the id is fixed before the first attempt, so an entry sent again
         // after a transient failure is still one message.
@@ -142,6 +155,8 @@ impl SqsPublisher {
                         .message_body(body.as_str())
                         .set_message_group_id(group)
                         .set_message_deduplication_id(dedup)
+                        .set_message_attributes(attributes.0.clone())
+                        .set_message_system_attributes(attributes.1.clone())
                         .build()
                         .map_err(|e| PublishError::Rejected {
                             failed: 1,
@@ -196,16 +211,64 @@ impl SqsPublisher {
     }
 }
 
+type Attributes = (
+    Option<std::collections::HashMap<String, MessageAttributeValue>>,
+    Option<
+        std::collections::HashMap<MessageSystemAttributeNameForSends, MessageSystemAttributeValue>,
+    >,
+);
+
+/// The message and system attributes that carry `propagation`.
+fn attributes(propagation: &Propagation) -> Result<Attributes, PublishError> {
+    let refused = |e: aws_sdk_sqs::error::BuildError| PublishError::Rejected {
+        failed: 1,
+        source: Box::new(e),
+    };
+    let message = match &propagation.correlation_id {
+        Some(id) => Some(std::collections::HashMap::from([(
+            CORRELATION_ATTRIBUTE.to_owned(),
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(id)
+                .build()
+                .map_err(refused)?,
+        )])),
+        None => None,
+    };
+    let system = match &propagation.trace_header {
+        Some(header) => Some(std::collections::HashMap::from([(
+            MessageSystemAttributeNameForSends::AwsTraceHeader,
+            MessageSystemAttributeValue::builder()
+                .data_type("String")
+                .string_value(header)
+                .build()
+                .map_err(refused)?,
+        )])),
+        None => None,
+    };
+    Ok((message, system))
+}
+
 #[async_trait]
 impl Publisher for SqsPublisher {
     async fn publish(&self, queue: PublishQueue, bodies: &[String]) -> Result<(), PublishError> {
+        self.publish_with(queue, bodies, &Propagation::default())
+            .await
+    }
+
+    async fn publish_with(
+        &self,
+        queue: PublishQueue,
+        bodies: &[String],
+        propagation: &Propagation,
+    ) -> Result<(), PublishError> {
         let url = self
             .urls
             .get(queue)
             .ok_or(PublishError::NotConfigured(queue))?;
         let mut refused = Vec::new();
         for batch in bodies.chunks(BATCH_SIZE) {
-            refused.extend(self.send_batch(queue, url, batch).await?);
+            refused.extend(self.send_batch(queue, url, batch, propagation).await?);
         }
         if refused.is_empty() {
             Ok(())

@@ -790,3 +790,129 @@ fn the_table_is_the_one_the_adapter_creates() {
     assert_eq!(ttl["AttributeName"].as_str(), Some(TTL_ATTRIBUTE));
     assert_eq!(ttl["Enabled"].as_bool(), Some(true));
 }
+
+/// The logical ids of the alarms on `namespace`/`metric` whose dimension
+/// `dimension` is a `!Ref` or `!GetAtt` of `target` (`OrdersQueue` matches
+/// `!GetAtt OrdersQueue.QueueName`), and that notify the alarm topic.
+fn alarms_on(
+    t: &Value,
+    namespace: &str,
+    metric: &str,
+    dimension: &str,
+    target: &str,
+) -> Vec<String> {
+    of_type(t, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"].as_str() == Some(namespace)
+                && p["MetricName"].as_str() == Some(metric)
+                && p["Dimensions"].as_sequence().is_some_and(|dims| {
+                    dims.iter().any(|d| {
+                        d["Name"].as_str() == Some(dimension)
+                            && str_of(&d["Value"]).split('.').next() == Some(target)
+                    })
+                })
+        })
+        .inspect(|(id, a)| {
+            let actions: Vec<&str> = a["Properties"]["AlarmActions"]
+                .as_sequence()
+                .unwrap_or_else(|| panic!("{id} notifies no one"))
+                .iter()
+                .map(str_of)
+                .collect();
+            assert_eq!(actions, ["AlarmTopic"], "{id} notifies the alarm topic");
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Every function is traced (Globals), every dead-letter queue raises an
+/// alarm on its first message, every function has an errors and a
+/// throttles alarm, the explicit roles may write to X-Ray, and the alarm
+/// topic takes the e-mail parameter.
+#[test]
+fn every_function_is_traced_and_every_dlq_and_function_has_alarms() {
+    let t = template();
+    let globals = &t["Globals"]["Function"];
+    assert_eq!(globals["Tracing"].as_str(), Some("Active"));
+    assert_eq!(globals["LoggingConfig"]["LogFormat"].as_str(), Some("JSON"));
+    for (name, (id, f)) in functions(&t) {
+        let tracing = f["Properties"].get("Tracing").map(str_of);
+        assert!(
+            tracing.is_none() || tracing == Some("Active"),
+            "{id} ({name}) turns tracing off"
+        );
+        for metric in ["Errors", "Throttles"] {
+            assert!(
+                !alarms_on(&t, "AWS/Lambda", metric, "FunctionName", &id).is_empty(),
+                "{id} has no {metric} alarm"
+            );
+        }
+        if let Some(role) = f["Properties"].get("Role") {
+            let role = str_of(role).trim_end_matches(".Arn");
+            let policies = &resources(&t)[role]["Properties"]["ManagedPolicyArns"];
+            assert!(
+                policies
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .any(|p| tag(p).is_some()
+                        && str_of(p).ends_with(":policy/AWSXRayDaemonWriteAccess")),
+                "{role} ({id}'s role) may not write to X-Ray"
+            );
+        }
+    }
+    let dlqs: Vec<String> = of_type(&t, "AWS::SQS::Queue")
+        .into_keys()
+        .filter(|k| k.ends_with("DeadLetterQueue"))
+        .collect();
+    assert!(!dlqs.is_empty());
+    for dlq in dlqs {
+        let alarms = alarms_on(
+            &t,
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            &dlq,
+        );
+        assert!(!alarms.is_empty(), "{dlq} has no alarm");
+        for id in alarms {
+            let p = &resources(&t)[&id]["Properties"];
+            assert_eq!(
+                p["Threshold"].as_u64(),
+                Some(1),
+                "{id}: the first message alarms"
+            );
+            assert_eq!(
+                p["ComparisonOperator"].as_str(),
+                Some("GreaterThanOrEqualToThreshold")
+            );
+        }
+    }
+    assert!(
+        !alarms_on(
+            &t,
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            "QueueName",
+            "OrdersQueue"
+        )
+        .is_empty()
+    );
+    assert!(!alarms_on(&t, "AWS/ApiGateway", "Latency", "ApiId", "HttpApi").is_empty());
+    assert!(
+        !alarms_on(
+            &t,
+            stockroom::metrics::NAMESPACE,
+            "ReorderMailsFailed",
+            "function",
+            "ReorderMailerFunction"
+        )
+        .is_empty()
+    );
+    let subscription = &resources(&t)["AlarmEmailSubscription"]["Properties"];
+    assert_eq!(str_of(&subscription["Endpoint"]), "AlarmEmail");
+    assert_eq!(subscription["Protocol"].as_str(), Some("email"));
+    assert!(resources(&t).contains_key("Dashboard"));
+}

@@ -7,7 +7,8 @@
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
 //! - Handler suites on the memory store: `http_*`, [`assistant`] (with a
 //!   scripted model server), [`consumers`], [`mcf_orders`], [`reorders`],
-//!   [`reorder_mail`], [`notification_order`], [`demand_forecast`].
+//!   [`reorder_mail`], [`notification_order`], [`demand_forecast`],
+//!   [`observability`] (logs, correlation and metrics of one order's life).
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
 //!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
@@ -41,6 +42,7 @@ mod http_shop_view;
 mod layout;
 mod mcf_orders;
 mod notification_order;
+mod observability;
 mod reorder_mail;
 mod reorders;
 #[cfg(feature = "sqs")]

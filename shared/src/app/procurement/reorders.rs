@@ -74,6 +74,10 @@ pub async fn raise(
         Err(CreateReorderError::Store(e)) => return Err(e.into()),
     }
     tracing::info!(reorder_id = %reorder.reorder_id, sku = %reorder.sku, status = reorder.status.as_str(), ?reason, "reorder raised");
+    // Raised from four entry points (order processor, notifications, stock
+    // check, forecast), deep inside each: recorded here, into the
+    // invocation that is running, and written by that entry point.
+    crate::metrics::count(crate::metrics::Metric::ReordersRaised, 1);
     if status == ReorderStatus::Queued {
         publish(app, &[reorder.reorder_id]).await;
     }

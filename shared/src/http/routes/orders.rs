@@ -15,6 +15,7 @@ use crate::domain::{
 };
 use crate::http::error::{ErrorBody, field_error};
 use crate::http::{ApiError, ApiRequest, response};
+use crate::metrics::{self, Metric};
 use crate::views::{OrderView, PageView, ShippingPreviewView};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -124,6 +125,18 @@ fn order_request(items: Vec<OrderLineBody>) -> Result<OrderRequest, ApiError> {
     security(("bearer" = []))
 )]
 pub async fn place(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
+    let placed = place_order(app, req).await;
+    // Refused for what it asked (4xx), by the error code; outages are not
+    // the order's fault and show in the API's 5xx instead.
+    if let Err(e) = &placed
+        && e.status.is_client_error()
+    {
+        metrics::count_by(Metric::OrdersRejected, e.code, 1);
+    }
+    placed
+}
+
+async fn place_order(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let customer = req.customer(app)?;
     let key = req
         .header("idempotency-key")
@@ -142,6 +155,11 @@ pub async fn place(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErr
     // same bytes. It is marked as a replay and carries no Location.
     let response = match app::place_order(app, &customer, &request, key).await? {
         Placed::New(order) => {
+            metrics::count(Metric::OrdersPlaced, 1);
+            metrics::value(
+                Metric::OrderValue,
+                rust_decimal::prelude::ToPrimitive::to_f64(&order.total_amount).unwrap_or(0.0),
+            );
             let mut response = response::json(StatusCode::CREATED, &OrderView::from(&order));
             if let Ok(location) =
                 http::HeaderValue::from_str(&format!("/orders/{}", order.order_id))
@@ -231,6 +249,7 @@ pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
 pub async fn cancel(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let principal = req.principal(app)?;
     let order = app::cancel_order(app, &principal, req.param("id")).await?;
+    metrics::count(Metric::OrdersCancelled, 1);
     Ok(response::json(StatusCode::OK, &OrderView::from(&order)))
 }
 
