@@ -7,6 +7,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::Utc;
 use serde_json::Value;
@@ -23,11 +26,13 @@ use stockroom_dev_server::gateway;
 
 /// Seconds a received message stays hidden: what a killed worker's batch
 /// waits before it is delivered again.
-pub const VISIBILITY_SECONDS: u32 = 4;
+pub const VISIBILITY_SECONDS: u32 = 8;
 /// Receives before a message is dead-lettered (the template's default).
 pub const MAX_RECEIVES: u32 = 5;
-/// PENDING orders older than this are re-published by order recovery.
-pub const RECOVERY_AGE_SECONDS: u32 = 3;
+/// PENDING orders older than this are re-published by order recovery:
+/// long enough that orders merely waiting in a busy queue are left alone
+/// (as the deployed five minutes are), short enough for a test.
+pub const RECOVERY_AGE_SECONDS: u32 = 15;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -96,7 +101,20 @@ pub async fn setup(backend: Backend) -> Setup {
     endpoint("AWS_ENDPOINT_URL_SQS", "aws");
     let run = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     let sdk = stockroom::aws::load().await;
-    let sqs = sqs::client(&sdk);
+    // The test's own calls (setup, duplicates, queue depth) wait longer
+    // than the app's client: a slow stand-in must not fail the test, while
+    // the app's sends that time out are exactly the lost sends it covers.
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        sqs::configure(aws_sdk_sqs::config::Builder::from(&sdk))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .build(),
+    );
+    let app_sqs = sqs::client(&sdk);
     let orders_url = queue(&sqs, &format!("crash-orders-{run}")).await;
     let orders_dlq_url = format!("{orders_url}-dlq");
     let reorders_url = queue(&sqs, &format!("crash-reorders-{run}")).await;
@@ -129,7 +147,7 @@ pub async fn setup(backend: Backend) -> Setup {
         .with(PublishQueue::Reorders, reorders_url);
     let app = local
         .clone()
-        .with_publisher(Arc::new(SqsPublisher::new(sqs.clone(), urls)));
+        .with_publisher(Arc::new(SqsPublisher::new(app_sqs, urls)));
     let mut lossy = local;
     lossy.publisher = None;
 
@@ -170,29 +188,32 @@ async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
     url
 }
 
-/// Messages in a queue: visible, in flight and delayed.
-pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
+/// Messages in a queue: visible, in flight and delayed; `None` when the
+/// stand-in does not answer (the caller asks again).
+pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> Option<u64> {
     let attrs = sqs
         .get_queue_attributes()
         .queue_url(url)
         .attribute_names(QueueAttributeName::All)
         .send()
         .await
-        .expect("queue attributes");
+        .ok()?;
     let attrs = attrs.attributes().cloned().unwrap_or_default();
-    [
-        QueueAttributeName::ApproximateNumberOfMessages,
-        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        QueueAttributeName::ApproximateNumberOfMessagesDelayed,
-    ]
-    .iter()
-    .map(|a| {
-        attrs
-            .get(a)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    })
-    .sum()
+    Some(
+        [
+            QueueAttributeName::ApproximateNumberOfMessages,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+        ]
+        .iter()
+        .map(|a| {
+            attrs
+                .get(a)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum(),
+    )
 }
 
 /// A bearer token for a new principal.

@@ -13,14 +13,14 @@
 //!   and the API's app, called through the real HTTP handlers.
 //! - [`workers`]: two `stockroom-order-worker` processes, each running the
 //!   Lambda's handler over batches it long-polls from the queue, killed
-//!   with SIGKILL every fraction of a second to two seconds and started
-//!   again; a killed batch comes back after the visibility timeout.
+//!   with SIGKILL every few seconds and started again; a killed batch
+//!   comes back after the visibility timeout.
 //! - Here: customers place orders concurrently (some on SKUs with little
 //!   stock, so some are refused; some sent twice at once with one
 //!   `Idempotency-Key`; some whose OrderPlaced is lost), stock deliveries
 //!   arrive, some orders are cancelled, OrderPlaced is sent again for some
 //!   orders at once or after a delay (`DelaySeconds`), and order recovery
-//!   runs every second as its schedule would. When every order is placed
+//!   runs every three seconds as its schedule would. When every order is placed
 //!   the killing stops, and the test waits for the queue to drain and no
 //!   order to be left PENDING or PROCESSING.
 //!
@@ -51,7 +51,7 @@ const ORDERS: usize = 1000;
 /// Worker processes, each with two pollers.
 const WORKERS: usize = 2;
 /// How long the queue may take to drain once the killing has stopped.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(180);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs moto (SQS, DynamoDB); takes a minute or two. scripts/test runs it"]
@@ -100,7 +100,9 @@ async fn run(backend: Backend) {
     drain(&setup, &mut workers, seed).await;
     workers.check_alive();
     workers.stop_all();
-    let dead_letters = queue_depth(&setup.sqs, &setup.orders_dlq_url).await;
+    let dead_letters = queue_depth(&setup.sqs, &setup.orders_dlq_url)
+        .await
+        .map_or("?".to_owned(), |n| n.to_string());
 
     let report = checks::verify(&setup, &catalogue, &placement, seed).await;
     println!(
@@ -148,29 +150,30 @@ async fn run(backend: Backend) {
     assert_eq!(outcomes, report.cancelled, "seed {seed}: cancellations");
 }
 
-/// Kills a random worker every 0.3 to 2 s while orders are being placed,
-/// starting it again 0 to 0.5 s later; then starts every worker and hands
-/// them back.
+/// Kills a random worker every 1.5 to 5 s while orders are being placed,
+/// starting it again up to 1 s later; then starts every worker and hands
+/// them back. A batch takes a second or more on the local stand-ins, so
+/// most kills land mid-batch while the workers still make progress.
 async fn chaos(mut workers: Workers, placing: Arc<AtomicBool>, seed: u64) -> Workers {
     let mut rng = StdRng::seed_from_u64(seed ^ 0xC4A05);
     while placing.load(Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(300..2000))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(1500..5000))).await;
         workers.check_alive();
         let victim = rng.random_range(0..workers.len());
         workers.kill(victim);
-        tokio::time::sleep(Duration::from_millis(rng.random_range(0..500))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..1000))).await;
         workers.spawn(victim);
     }
     workers.restart_all();
     workers
 }
 
-/// Runs order recovery every second while orders are being placed, as its
-/// schedule would; returns how many orders it re-published.
+/// Runs order recovery every three seconds while orders are being placed,
+/// as its schedule would; returns how many orders it re-published.
 async fn recovery(setup: Arc<Setup>, placing: Arc<AtomicBool>) -> u64 {
     let mut republished = 0;
     while placing.load(Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
         republished += recover(&setup).await;
     }
     republished
@@ -196,12 +199,13 @@ async fn drain(setup: &Setup, workers: &mut Workers, seed: u64) {
         recover(setup).await;
         let depth = queue_depth(&setup.sqs, &setup.orders_url).await;
         let unfinished = unfinished_orders(setup).await;
-        if depth == 0 && unfinished == 0 {
+        if depth == Some(0) && unfinished == 0 {
             return;
         }
+        println!("draining: {depth:?} messages queued, {unfinished} orders unfinished");
         assert!(
             Instant::now() < deadline,
-            "seed {seed}: after {DRAIN_TIMEOUT:?}, {depth} messages are still queued and \
+            "seed {seed}: after {DRAIN_TIMEOUT:?}, {depth:?} messages are still queued and \
              {unfinished} orders are PENDING or PROCESSING"
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
