@@ -4,8 +4,8 @@
 //!
 //! It builds the app exactly as the Lambda does (`ORDER_PROCESSOR`'s row
 //! of the function table: the configured store and a publisher for the
-//! reorders queue), then each poller long-polls `ORDERS_QUEUE_URL` for up
-//! to ten messages, hands them to `consumers::order_processor::handle` as
+//! reorders queue), then each poller polls `ORDERS_QUEUE_URL` for up to
+//! ten messages, hands them to `consumers::order_processor::handle` as
 //! one `SqsEvent` and deletes the messages the handler did not report as
 //! failed (`ReportBatchItemFailures`). Failed messages, and every message
 //! of a batch in flight when the process dies, reappear once the queue's
@@ -36,10 +36,11 @@ use stockroom::wiring::build_app;
 
 /// Messages per batch: SQS's maximum for one receive, Lambda's default.
 const BATCH_SIZE: i32 = 10;
-/// Long-poll wait; short, so that a stopped queue is noticed quickly.
-const WAIT_SECONDS: i32 = 1;
-/// Pause after a failed receive (the queue server restarting, say).
-const RECEIVE_BACKOFF: Duration = Duration::from_millis(200);
+/// Pause after an empty or failed receive. Short polls with a pause rather
+/// than long polls: moto's threaded SQS spins through a long poll while
+/// messages it will not hand out (delayed, in flight) sit on the queue,
+/// and a few such polls starve every other request it serves.
+const RECEIVE_PAUSE: Duration = Duration::from_millis(200);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -88,18 +89,18 @@ async fn poll(poller: usize, app: &App, sqs: &Client, queue_url: &str) {
             .receive_message()
             .queue_url(queue_url)
             .max_number_of_messages(BATCH_SIZE)
-            .wait_time_seconds(WAIT_SECONDS)
+            .wait_time_seconds(0)
             .send()
             .await;
         let messages = match received {
             Ok(out) => out.messages.unwrap_or_default(),
             Err(e) => {
                 tracing::warn!(error = %telemetry::chain(&e), "receive failed");
-                tokio::time::sleep(RECEIVE_BACKOFF).await;
-                continue;
+                Vec::new()
             }
         };
         if messages.is_empty() {
+            tokio::time::sleep(RECEIVE_PAUSE).await;
             continue;
         }
         batch += 1;

@@ -12,7 +12,7 @@
 //!   on moto's SQS with a short visibility timeout and a dead-letter queue,
 //!   and the API's app, called through the real HTTP handlers.
 //! - [`workers`]: two `stockroom-order-worker` processes, each running the
-//!   Lambda's handler over batches it long-polls from the queue, killed
+//!   Lambda's handler over batches it polls from the queue, killed
 //!   with SIGKILL every few seconds and started again; a killed batch
 //!   comes back after the visibility timeout.
 //! - Here: customers place orders concurrently (some on SKUs with little
