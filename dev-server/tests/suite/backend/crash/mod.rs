@@ -46,7 +46,8 @@ use harness::{Backend, Setup, queue_depth};
 use plan::{Outcome, Placement};
 use workers::Workers;
 
-/// Orders acknowledged before placing stops.
+/// Orders acknowledged before placing stops (`CRASH_ORDERS` lowers it
+/// for a quick local run).
 const ORDERS: usize = 1000;
 /// Worker processes, each with two pollers.
 const WORKERS: usize = 2;
@@ -91,7 +92,11 @@ async fn run(backend: Backend) {
     let chaos = tokio::spawn(chaos(workers, Arc::clone(&placing), seed));
     let recovery = tokio::spawn(recovery(Arc::clone(&setup), Arc::clone(&placing)));
 
-    let placement = Placement::run(&setup, &catalogue, seed, ORDERS).await;
+    let orders = std::env::var("CRASH_ORDERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(ORDERS);
+    let placement = Placement::run(&setup, &catalogue, seed, orders).await;
     placing.store(false, Ordering::SeqCst);
     let mut workers = chaos.await.expect("chaos task");
     let republished = recovery.await.expect("recovery task");
