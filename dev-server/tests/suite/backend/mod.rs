@@ -1,6 +1,9 @@
-//! Tests that need a local server besides the store: [`mcf`] and
+//! Tests that need local servers besides the store: [`mcf`] and
 //! [`two_channels`] need the SP-API stand-in (`scripts/servers start
-//! spapi`). They fail loudly without it; `--skip backend::` leaves them out.
+//! spapi`); [`crash`] picks its backends itself (moto SQS and DynamoDB,
+//! SecantusDB) and is `#[ignore]`d in plain runs. They fail loudly without
+//! their endpoints; `--skip backend::` leaves them out.
 
+mod crash;
 mod mcf;
 mod two_channels;

@@ -222,7 +222,11 @@ impl ListingStore for DynamoStore {
                 e.value(n((-d).max(0))),
                 e.value(n((Stock::MAX - d).min(Stock::MAX))),
             );
-            u.conditions.push(format!("{avail} BETWEEN {lo} AND {hi}"));
+            // Two comparisons, not BETWEEN: the same on DynamoDB, and moto
+            // (the local stand-in) evaluates BETWEEN false when the
+            // attribute is 0, refusing every delivery to a sold-out listing.
+            u.conditions
+                .push(format!("{avail} >= {lo} AND {avail} <= {hi}"));
             if d < 0 {
                 let neg = e.value(n(-d));
                 u.stays_high = Some(format!("{head} > {neg}"));

@@ -104,6 +104,12 @@ pub async fn adjust_stock_stays_in_range(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(down.available, Stock::ZERO);
+    // A sold-out listing takes a delivery (moto's BETWEEN refused one at 0).
+    let restocked = store
+        .adjust_stock(&sku(&name), StockDelta::new(3).unwrap(), now())
+        .await
+        .unwrap();
+    assert_eq!(restocked.available.get(), 3);
     let missing = store
         .adjust_stock(&sku(&unique("NONE-")), StockDelta::new(1).unwrap(), now())
         .await
