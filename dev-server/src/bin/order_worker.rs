@@ -65,7 +65,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => 2,
     };
     let config = Config::for_function(&ORDER_PROCESSOR)?;
-    telemetry::init(config.log_format);
+    telemetry::init(config.log_format, "order-processor");
     let app = Arc::new(build_app(&ORDER_PROCESSOR, &config).await?);
     let sqs = stockroom::queue::sqs::client(&stockroom::aws::load().await);
     println!("worker started with {pollers} pollers");
