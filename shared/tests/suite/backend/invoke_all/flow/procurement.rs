@@ -178,6 +178,18 @@ pub async fn procurement(env: &Env, alice: &str, admin: &str) {
         (status, &body, &vase),
     );
 
+    // A reorder already mailed cannot be cancelled: the supplier has it.
+    let cancel = format!("/reorders/{bowl_id}/cancel");
+    let req = env.req("admin-api/cancel-reorder.json").token(admin);
+    let (status, body) = env
+        .http("admin-api", "cancel-reorder", req.path(&cancel))
+        .await;
+    env.check(
+        status == 409 && body["error"]["code"] == "reorder_not_cancellable",
+        "cancelling a SENT reorder: 409 reorder_not_cancellable",
+        (status, &body),
+    );
+
     let req = env.req("listings-api/put-listing.json").token(admin);
     let req = req
         .path("/listings/TRAY-JUTE")
