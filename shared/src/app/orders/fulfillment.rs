@@ -60,7 +60,7 @@
 use crate::app::{App, AppError, Conflict, Refusal, Resource};
 use crate::domain::{Order, OrderId, OrderStatus, ShippingAddress, ShippingSpeed, Sku};
 use crate::ports::{
-    AmazonError, CancelOutcome, FulfillmentItem, FulfillmentOrderRequest, OrderEffects,
+    Amazon, AmazonError, CancelOutcome, FulfillmentItem, FulfillmentOrderRequest, OrderEffects,
     OrderUpdate, PreviewOption, PreviewRequest, UpdateError,
 };
 
@@ -130,6 +130,15 @@ enum AtAmazon {
     Refused(String),
 }
 
+/// Whether Amazon already holds a fulfilment order for `order_id`.
+async fn held(amazon: &dyn Amazon, order_id: OrderId) -> Result<bool, AppError> {
+    Ok(amazon
+        .get_fulfillment_order(order_id)
+        .await
+        .map_err(amazon_error)?
+        .is_some())
+}
+
 /// Makes sure Amazon holds `order`'s fulfilment order, creating it only
 /// when a look-up finds none. Transient failures are returned as errors.
 async fn ensure_at_amazon(app: &App, order: &Order) -> Result<AtAmazon, AppError> {
@@ -139,12 +148,7 @@ async fn ensure_at_amazon(app: &App, order: &Order) -> Result<AtAmazon, AppError
         ));
     };
     let amazon = app.amazon().map_err(amazon_error)?;
-    if amazon
-        .get_fulfillment_order(order.order_id)
-        .await
-        .map_err(amazon_error)?
-        .is_some()
-    {
+    if held(amazon, order.order_id).await? {
         return Ok(AtAmazon::Held);
     }
     match amazon.create_fulfillment_order(&request).await {
@@ -155,12 +159,7 @@ async fn ensure_at_amazon(app: &App, order: &Order) -> Result<AtAmazon, AppError
         Err(AmazonError::Refused { code, message, .. }) => {
             // A duplicate from a concurrent or earlier attempt is refused
             // too: look again before calling it a refusal.
-            if amazon
-                .get_fulfillment_order(order.order_id)
-                .await
-                .map_err(amazon_error)?
-                .is_some()
-            {
+            if held(amazon, order.order_id).await? {
                 return Ok(AtAmazon::Held);
             }
             Ok(AtAmazon::Refused(format!("{code}: {message}")))

@@ -12,14 +12,14 @@
 //! listing up to it has been examined. A filter the indexes answer whole
 //! needs no window: the page query itself reads at most a page and one.
 
-use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::MongoStore;
 use super::documents::listing_from;
 use super::error::OrStore;
+use super::paging::{self, Order, PageQuery};
 use crate::domain::Listing;
-use crate::ports::{Cursor, ListingFilter, Page, StoreResult, listing_scan_budget};
+use crate::ports::{Cursor, ListingFilter, Page, PageRequest, StoreResult, listing_scan_budget};
 
 impl MongoStore {
     /// One page of the listings matching `indexed` (what an index selects)
@@ -63,31 +63,31 @@ impl MongoStore {
         if !range.is_empty() {
             query.insert("_id", range);
         }
-        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-        let docs: Vec<Document> = self
-            .listings
-            .find(query)
-            .sort(doc! { "_id": 1 })
-            .limit(fetch)
-            .batch_size(u32::try_from(fetch).unwrap_or(u32::MAX))
-            .await
-            .or_store()?
-            .try_collect()
-            .await
-            .or_store()?;
-        let more = docs.len() > limit;
-        let items = docs
-            .iter()
-            .take(limit)
-            .map(listing_from)
-            .collect::<StoreResult<Vec<Listing>>>()?;
-        let next_cursor = match (more, items.last(), edge) {
-            (true, Some(last), _) => Some(Cursor::encode(kind, &last.sku)?),
+        // The `_id` range is already in the query, so the page continues
+        // from nothing further.
+        let page = paging::fetch(
+            &self.listings,
+            query,
+            None,
+            &PageRequest::first(limit),
+            PageQuery {
+                kind,
+                order: Order::Ascending,
+                decode: listing_from,
+                key: |l: &Listing| l.sku.clone(),
+            },
+        )
+        .await?;
+        let next_cursor = match (page.next_cursor, edge) {
+            (Some(next), _) => Some(next),
             // The window was cut at the budget: resume after its end.
-            (false, _, Some(Bson::String(edge))) => Some(Cursor::encode(kind, &edge)?),
-            _ => None,
+            (None, Some(Bson::String(edge))) => Some(Cursor::encode(kind, &edge)?),
+            (None, _) => None,
         };
-        Ok(Page { items, next_cursor })
+        Ok(Page {
+            items: page.items,
+            next_cursor,
+        })
     }
 }
 
