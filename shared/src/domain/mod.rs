@@ -32,7 +32,7 @@ pub use order::{
     Fulfillment, FulfillmentReturn, FulfillmentShipment, Order, OrderLine, OrderStatus,
     ShipmentPackage,
 };
-pub use quantity::{LineQuantity, Stock, StockDelta};
+pub use quantity::{LineQuantity, Stock, StockDelta, count, optional_count};
 pub use reorder::{Reorder, ReorderReason, ReorderStatus};
 pub use shipping::{AddressFields, ShippingAddress, ShippingSpeed};
 pub use sku::Sku;

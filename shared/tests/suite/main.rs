@@ -7,6 +7,8 @@
 //!   store adapter runs ([`store_memory`] here, the others in [`backend`]).
 //! - Handler suites on the memory store: `http_*`, [`consumers`],
 //!   [`reorders`], [`notification_order`], [`demand_forecast`].
+//! - [`openapi_contract`]: the OpenAPI document against the route table
+//!   and the parsers (statuses, patterns, links).
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
 //!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
@@ -36,6 +38,7 @@ mod http_listings;
 mod http_orders;
 mod layout;
 mod notification_order;
+mod openapi_contract;
 mod reorders;
 #[cfg(feature = "sqs")]
 mod sqs_mocked;

@@ -10,6 +10,8 @@ use crate::app::App;
 use crate::app::analytics::{self, DateRange, Granularity};
 use crate::domain::money_string;
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::AdminOnly;
+use crate::http::routes::schemas::Day;
 use crate::http::{ApiError, ApiRequest, response};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,26 +40,36 @@ pub struct AnalyticsView {
     pub totals: Totals,
 }
 
+/// A `YYYY-MM-DD` query parameter. chrono alone would also take `2024-1-1`
+/// or `+2024-01-01`; the shape is checked first so that what is accepted
+/// is what the message (and the OpenAPI document) says.
 fn date(req: &ApiRequest, name: &str) -> Result<Option<NaiveDate>, ApiError> {
     req.query(name)
         .map(|raw| {
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| field_error(name, "must be a date as YYYY-MM-DD"))
+            let shaped = raw.len() == 10
+                && raw.bytes().enumerate().all(|(i, b)| match i {
+                    4 | 7 => b == b'-',
+                    _ => b.is_ascii_digit(),
+                });
+            shaped
+                .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+                .flatten()
+                .ok_or_else(|| field_error(name, "must be a date as YYYY-MM-DD"))
         })
         .transpose()
 }
 
 #[utoipa::path(
-    get, path = "/analytics/orders", tag = "metrics",
+    get, path = "/analytics/orders", tag = "metrics", operation_id = "analytics",
     params(
-        ("from" = Option<String>, Query, description = "First UTC day, YYYY-MM-DD, inclusive (default: 29 days before `to`)"),
-        ("to" = Option<String>, Query, description = "Last UTC day, YYYY-MM-DD, inclusive (default: today)"),
-        ("granularity" = Option<String>, Query, description = "day (default), week or month"),
+        ("from" = inline(Option<Day>), Query, description = "First UTC day, inclusive, years 0000 to 9999 (default: 29 days before `to`); not after `to`; the range covers at most 1098 days"),
+        ("to" = inline(Option<Day>), Query, description = "Last UTC day, inclusive, years 0000 to 9999 (default: today)"),
+        ("granularity" = inline(Option<Granularity>), Query, description = "day (default), week or month"),
     ),
     responses(
+        AdminOnly,
         (status = 200, description = "Orders placed per bucket, and totals", body = AnalyticsView),
-        (status = 400, description = "Bad date, range or granularity", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 400, description = "`validation_failed`: a bad date or granularity, `from` after `to`, or a range over 1098 days", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
