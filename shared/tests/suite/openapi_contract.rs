@@ -277,7 +277,7 @@ const RULES: &[Rule] = &[
         accepts: |s| SupplierId::parse(s).is_ok(),
     },
     Rule {
-        pointer: "/paths/~1orders/post/parameters/0/schema/pattern",
+        pointer: "/paths/~1orders/post/parameters/0/schema/oneOf/1/pattern",
         accepts: |s| IdempotencyKey::parse(s).is_ok(),
     },
     Rule {
