@@ -147,10 +147,20 @@ impl DateRange {
         to: Option<&str>,
         today: NaiveDate,
     ) -> Result<Self, AppError> {
+        // chrono alone would also take `2024-1-1` or `+2024-01-01`; the
+        // shape is checked first so that what is accepted is what the
+        // message (and the OpenAPI document) says.
         let day = |field: &str, raw: Option<&str>| {
             raw.map(|raw| {
-                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                    .map_err(|_| AppError::invalid_field(field, "must be a date as YYYY-MM-DD"))
+                let shaped = raw.len() == 10
+                    && raw.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                shaped
+                    .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+                    .flatten()
+                    .ok_or_else(|| AppError::invalid_field(field, "must be a date as YYYY-MM-DD"))
             })
             .transpose()
         };

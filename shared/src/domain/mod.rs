@@ -34,7 +34,7 @@ pub use order::{
     Fulfillment, FulfillmentReturn, FulfillmentShipment, Order, OrderLine, OrderStatus,
     ShipmentPackage,
 };
-pub use quantity::{LineQuantity, Stock, StockDelta};
+pub use quantity::{LineQuantity, Stock, StockDelta, count, optional_count};
 pub use reorder::{
     MAX_FAILURE_DETAIL_CHARS, MailFailure, MailFailureCause, Reorder, ReorderReason, ReorderStatus,
 };

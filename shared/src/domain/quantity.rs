@@ -3,11 +3,43 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::DomainError;
 
 /// Reads a JSON number that must be whole, so that `1.5` and `1e40` get a
-/// clear message instead of a type error.
-fn whole_number<'de, D: Deserializer<'de>>(deserializer: D, what: &str) -> Result<i64, D::Error> {
+/// clear message instead of a type error. `2.0` is the number 2 (JSON, and
+/// JSON Schema's `integer`, do not tell the two apart), so it is taken.
+pub(crate) fn whole_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    what: &str,
+) -> Result<i64, D::Error> {
+    /// Beyond 2^53 a float no longer holds every whole number.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
     let n = serde_json::Number::deserialize(deserializer)?;
     n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+                // Whole and within 2^53: the conversion is exact.
+                .map(|f| f as i64)
+        })
         .ok_or_else(|| serde::de::Error::custom(format!("{what} must be a whole number")))
+}
+
+/// `deserialize_with` for an optional count in a request body (`null` or
+/// absent is `None`): a whole number from 0 to `u32::MAX`, `2.0` included.
+pub fn optional_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    Option::<serde_json::Value>::deserialize(deserializer)?
+        .filter(|v| !v.is_null())
+        .map(|v| {
+            let n = whole_number(v, "the count").map_err(serde::de::Error::custom)?;
+            u32::try_from(n).map_err(|_| {
+                serde::de::Error::custom(format!("must be a whole number from 0 to {}", u32::MAX))
+            })
+        })
+        .transpose()
+}
+
+/// `deserialize_with` for a count in a request body; see [`optional_count`].
+pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    optional_count(deserializer)?
+        .ok_or_else(|| serde::de::Error::custom("must be a whole number, not null"))
 }
 
 /// How many units one order line asks for: 1 to 10 000.
@@ -132,7 +164,12 @@ mod tests {
     #[test]
     fn json_quantities_must_be_whole() {
         assert!(serde_json::from_str::<LineQuantity>("2").is_ok());
-        for bad in ["1.5", "1e40", "\"2\"", "0", "-3", "10001"] {
+        // 2.0 is the number 2.
+        assert_eq!(
+            serde_json::from_str::<LineQuantity>("2.0").unwrap().get(),
+            2
+        );
+        for bad in ["1.5", "1e40", "\"2\"", "0", "-3", "10001", "2.5e0"] {
             let err = serde_json::from_str::<LineQuantity>(bad)
                 .unwrap_err()
                 .to_string();

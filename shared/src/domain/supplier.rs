@@ -26,10 +26,7 @@ impl Rating {
 
 impl<'de> Deserialize<'de> for Rating {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let n = serde_json::Number::deserialize(deserializer)?;
-        let raw = n
-            .as_i64()
-            .ok_or_else(|| serde::de::Error::custom("rating must be a whole number from 1 to 5"))?;
+        let raw = super::quantity::whole_number(deserializer, "rating")?;
         Rating::new(raw).map_err(serde::de::Error::custom)
     }
 }

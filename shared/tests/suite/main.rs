@@ -9,6 +9,8 @@
 //!   scripted model server), [`consumers`], [`mcf_orders`], [`reorders`],
 //!   [`reorder_mail`], [`notification_order`], [`demand_forecast`],
 //!   [`observability`] (logs, correlation and metrics of one order's life).
+//! - [`openapi_contract`]: the OpenAPI document against the route table
+//!   and the parsers (statuses, patterns, links).
 //! - Pure checks: [`forecast_backtest`], [`deployment`] (the SAM template
 //!   against the code), [`layout`] (each crate's integration tests stay
 //!   this one binary: Cargo discovers `tests/suite/main.rs` by itself, and
@@ -43,6 +45,7 @@ mod layout;
 mod mcf_orders;
 mod notification_order;
 mod observability;
+mod openapi_contract;
 mod reorder_mail;
 mod reorders;
 #[cfg(feature = "sqs")]

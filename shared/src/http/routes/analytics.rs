@@ -9,6 +9,8 @@ use crate::app::App;
 use crate::app::analytics::{self, DateRange, Granularity, OrderAnalytics};
 use crate::domain::money_string;
 use crate::http::error::ErrorBody;
+use crate::http::routes::responses::AdminOnly;
+use crate::http::routes::schemas::Day;
 use crate::http::{ApiError, ApiRequest, response};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,16 +40,16 @@ pub struct AnalyticsView {
 }
 
 #[utoipa::path(
-    get, path = "/analytics/orders", tag = "metrics",
+    get, path = "/analytics/orders", tag = "metrics", operation_id = "analytics",
     params(
-        ("from" = Option<String>, Query, description = "First UTC day, YYYY-MM-DD, inclusive (default: 29 days before `to`)"),
-        ("to" = Option<String>, Query, description = "Last UTC day, YYYY-MM-DD, inclusive (default: today)"),
-        ("granularity" = Option<String>, Query, description = "day (default), week or month"),
+        ("from" = inline(Option<Day>), Query, description = "First UTC day, inclusive, years 0000 to 9999 (default: 29 days before `to`); not after `to`; the range covers at most 1098 days"),
+        ("to" = inline(Option<Day>), Query, description = "Last UTC day, inclusive, years 0000 to 9999 (default: today)"),
+        ("granularity" = inline(Option<Granularity>), Query, description = "day (default), week or month"),
     ),
     responses(
+        AdminOnly,
         (status = 200, description = "Orders placed per bucket, and totals", body = AnalyticsView),
-        (status = 400, description = "Bad date, range or granularity", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 400, description = "`validation_failed`: a bad date or granularity, `from` after `to`, or a range over 1098 days", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::assistant::{self, Role, Turn};
 use crate::http::error::ErrorBody;
+use crate::http::routes::responses::{AdminOnly, JsonBody};
 use crate::http::{ApiError, ApiRequest, response};
 
 /// Who said a message.
@@ -54,14 +55,14 @@ pub struct AssistantReply {
 }
 
 #[utoipa::path(
-    post, path = "/assistant/messages", tag = "assistant",
+    post, path = "/assistant/messages", tag = "assistant", operation_id = "askAssistant",
     request_body = AssistantRequest,
     responses(
+        AdminOnly, JsonBody,
         (status = 200, description = "The assistant's reply and the read-only tools it used", body = AssistantReply),
-        (status = 400, description = "Malformed body, or a message cap exceeded", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 503, description = "`assistant_not_configured`, `assistant_unavailable` (the model provider timed out or failed), or the store is down", body = ErrorBody),
+        (status = 400, description = "`malformed_json`, or `validation_failed`: no messages, over 20, a message over 4,000 characters, over 16,000 in all, or the last not from the user", body = ErrorBody),
+        (status = 503, description = "`assistant_not_configured`, `assistant_unavailable` (the model provider timed out or failed), or `service_unavailable` (the store is down)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("bearer" = []))
 )]

@@ -9,15 +9,17 @@ use crate::app::{self, App};
 use crate::auth::Password;
 use crate::domain::Username;
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::{Anyone, JsonBody};
+use crate::http::routes::schemas;
 use crate::http::{ApiError, ApiRequest, response};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Credentials {
     /// 3 to 64 letters, digits, `.`, `_`, `-` or `@`; case-insensitive.
-    #[schema(example = "alice")]
+    #[schema(value_type = Username)]
     pub username: String,
     /// 8 to 128 characters.
-    #[schema(example = "correct horse battery")]
+    #[schema(schema_with = schemas::password)]
     pub password: String,
 }
 
@@ -37,11 +39,11 @@ pub struct TokenResponse {
 }
 
 #[utoipa::path(
-    post, path = "/auth/register", tag = "auth",
+    post, path = "/auth/register", tag = "auth", operation_id = "register",
     request_body = Credentials,
     responses(
+        Anyone, JsonBody,
         (status = 201, description = "Customer account created", body = Registered),
-        (status = 400, description = "Invalid username or password", body = ErrorBody),
         (status = 409, description = "Username taken (`username_taken`)", body = ErrorBody),
         (status = 429, description = "Too many registrations from this address within the hour (`too_many_attempts`)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the hour's window ends"))),
@@ -64,12 +66,13 @@ pub async fn register(app: &App, req: &ApiRequest) -> Result<Response<Body>, Api
 }
 
 #[utoipa::path(
-    post, path = "/auth/token", tag = "auth",
+    post, path = "/auth/token", tag = "auth", operation_id = "token",
     request_body = Credentials,
     responses(
+        Anyone, JsonBody,
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 400, description = "Malformed body", body = ErrorBody),
-        (status = 401, description = "Wrong username or password (`invalid_credentials`)", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: no such account or the wrong password (including a username or password no account could have)", body = ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "Always `Bearer`"))),
         (status = 429, description = "Too many failed sign-ins for this username within the window (`too_many_attempts`), whatever the password", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the failure window ends"))),
     )

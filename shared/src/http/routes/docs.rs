@@ -8,6 +8,7 @@ use lambda_http::Body;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::links::Links;
 use super::{
     analytics, assistant, auth, forecasts, listings, metrics, orders, reorders, suppliers,
 };
@@ -20,7 +21,9 @@ use crate::http::response;
         title = "Stockroom",
         description = "Orders and inventory without overselling. Errors are always \
             `{\"error\": {\"code\", \"message\", \"details\"?}}`; money is a decimal string; \
-            timestamps are RFC 3339 UTC; lists are paginated with `limit` and an opaque `cursor`."
+            timestamps are RFC 3339 UTC; lists are paginated with `limit` and an opaque `cursor`. \
+            Any request with a body over 1 MiB is answered 413, and a method a path does not \
+            have 405 with `Allow`."
     ),
     paths(
         auth::register, auth::token,
@@ -34,7 +37,7 @@ use crate::http::response;
         openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Links),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "listings", description = "The catalogue and its stock"),
@@ -68,11 +71,19 @@ impl Modify for BearerAuth {
 /// The document as JSON, rendered on first use.
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_else(|_| "{}".into()))
+    DOC.get_or_init(|| {
+        serde_json::to_value(ApiDoc::openapi())
+            .map(|mut doc| {
+                super::links::camel_case_links(&mut doc);
+                super::schemas::blank_query_values(&mut doc);
+                doc.to_string()
+            })
+            .unwrap_or_else(|_| "{}".into())
+    })
 }
 
 #[utoipa::path(
-    get, path = "/openapi.json", tag = "docs",
+    get, path = "/openapi.json", tag = "docs", operation_id = "openapi",
     responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json"))
 )]
 pub fn openapi() {}

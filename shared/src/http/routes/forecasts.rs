@@ -6,15 +6,17 @@ use lambda_http::Body;
 use crate::app::{App, forecasts};
 use crate::domain::Sku;
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::AdminOnly;
 use crate::http::{ApiError, ApiRequest, response};
 use crate::views::ForecastView;
 
 #[utoipa::path(
-    get, path = "/forecasts/{sku}", tag = "metrics",
-    params(("sku" = String, Path, description = "Seller SKU")),
+    get, path = "/forecasts/{sku}", tag = "metrics", operation_id = "forecast",
+    params(("sku" = inline(Sku), Path, description = "Seller SKU")),
     responses(
+        AdminOnly,
         (status = 200, description = "The latest demand forecast and reorder policy", body = ForecastView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 400, description = "`validation_failed`: not a SKU", body = ErrorBody),
         (status = 404, description = "No forecast yet for this SKU", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -15,8 +15,10 @@ use utoipa::ToSchema;
 use crate::app::{self, App, AppError, ListingInput, Resource};
 use crate::domain::{Currency, ListingStatus, Price, Sku, Stock, StockDelta, SupplierId, Title};
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::{AdminOnly, JsonBody, Paged, SignedIn};
+use crate::http::routes::schemas;
 use crate::http::{ApiError, ApiRequest, response};
-use crate::ports::{ListingFilter, SearchTerm};
+use crate::ports::{Cursor, ListingFilter, PageLimit, SearchTerm};
 use crate::views::{ListingRead, ListingView, PageView, ShopListingView};
 
 fn sku_param(req: &ApiRequest) -> Result<Sku, ApiError> {
@@ -24,18 +26,17 @@ fn sku_param(req: &ApiRequest) -> Result<Sku, ApiError> {
 }
 
 #[utoipa::path(
-    get, path = "/listings", tag = "listings",
+    get, path = "/listings", tag = "listings", operation_id = "listListings",
     params(
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
+        ("limit" = inline(Option<PageLimit>), Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = inline(Option<Cursor>), Query, description = "The `next_cursor` of the previous page"),
         ("status" = Option<ListingStatus>, Query, description = "Only this status. Customers only ever see ACTIVE listings: another status gives them an empty page"),
         ("low_stock" = Option<bool>, Query, description = "Admins: only listings at or below (true) / above (false) their reorder point. Ignored for customers, who are not shown reorder points"),
-        ("q" = Option<String>, Query, description = "Case-insensitive text in the SKU or title"),
+        ("q" = inline(Option<SearchTerm>), Query, description = "Case-insensitive text in the SKU or title"),
     ),
     responses(
+        SignedIn, Paged,
         (status = 200, description = "A page of listings in SKU order: `ShopListingView` items for a customer, `ListingView` items for an admin", body = PageView<ListingRead>),
-        (status = 400, description = "Bad filter, limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -95,12 +96,12 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
 }
 
 #[utoipa::path(
-    get, path = "/listings/{sku}", tag = "listings",
-    params(("sku" = String, Path, description = "Seller SKU")),
+    get, path = "/listings/{sku}", tag = "listings", operation_id = "getListing",
+    params(("sku" = inline(Sku), Path, description = "Seller SKU")),
     responses(
+        SignedIn,
         (status = 200, description = "The listing: a `ShopListingView` for a customer, a `ListingView` for an admin", body = ListingRead),
-        (status = 400, description = "Malformed SKU", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 400, description = "`validation_failed`: not a SKU", body = ErrorBody),
         (status = 404, description = "No such listing (for a customer, also one that is not ACTIVE)", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -121,24 +122,29 @@ pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
 /// The writable fields of a listing.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PutListingBody {
-    #[schema(value_type = String, example = "Blue mug")]
     pub title: Title,
     /// Decimal string, at most 4 decimal places.
-    #[schema(value_type = String, example = "12.50")]
     pub price: Price,
     /// Defaults to the store currency; must equal it.
-    #[schema(value_type = Option<String>, example = "USD")]
     pub currency: Option<Currency>,
     /// Sets the stock when present; absent keeps it (0 for a new listing).
-    #[schema(value_type = Option<i64>)]
     pub available: Option<Stock>,
     /// Sets the status when present; absent keeps it (ACTIVE for a new
     /// listing), so an edit never revives an INACTIVE or DELETED listing.
     pub status: Option<ListingStatus>,
-    #[schema(value_type = Option<String>)]
+    /// An existing supplier (`PUT /suppliers/{id}`).
     pub supplier_id: Option<SupplierId>,
+    /// Low-stock threshold, 0 to 1000000.
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::domain::optional_count")]
     pub reorder_point: Option<u32>,
+    /// Units a reorder asks for, 0 to 1000000.
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::domain::optional_count")]
     pub reorder_quantity: Option<u32>,
+    /// The supplier's lead time, 0 to 365 days.
+    #[schema(minimum = 0, maximum = 365)]
+    #[serde(default, deserialize_with = "crate::domain::optional_count")]
     pub lead_time_days: Option<u32>,
     /// Let the daily forecast set `reorder_point`.
     pub auto_reorder_point: Option<bool>,
@@ -150,15 +156,14 @@ pub struct PutListingBody {
 }
 
 #[utoipa::path(
-    put, path = "/listings/{sku}", tag = "listings",
-    params(("sku" = String, Path, description = "Seller SKU")),
+    put, path = "/listings/{sku}", tag = "listings", operation_id = "putListing",
+    params(("sku" = inline(Sku), Path, description = "Seller SKU")),
     request_body = PutListingBody,
     responses(
+        AdminOnly, JsonBody,
         (status = 200, description = "Listing updated", body = ListingView),
         (status = 201, description = "Listing created", body = ListingView),
-        (status = 400, description = "Invalid field", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 422, description = "Unknown supplier or other currency", body = ErrorBody),
+        (status = 422, description = "`unknown_supplier`, or `unsupported_currency` (not the store's)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -193,11 +198,12 @@ pub async fn put(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
 }
 
 #[utoipa::path(
-    delete, path = "/listings/{sku}", tag = "listings",
-    params(("sku" = String, Path, description = "Seller SKU")),
+    delete, path = "/listings/{sku}", tag = "listings", operation_id = "deleteListing",
+    params(("sku" = inline(Sku), Path, description = "Seller SKU")),
     responses(
-        (status = 204, description = "Listing deleted"),
-        (status = 403, description = "Not an admin", body = ErrorBody),
+        AdminOnly,
+        (status = 204, description = "Listing deleted (its status is DELETED)"),
+        (status = 400, description = "`validation_failed`: not a SKU", body = ErrorBody),
         (status = 404, description = "No such listing", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -212,23 +218,21 @@ pub async fn delete(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiEr
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StockAdjustment {
     /// Units to add (positive) or remove (negative); not zero.
-    #[schema(value_type = i64, example = -3)]
     pub delta: StockDelta,
-    /// Why, for the log: 1 to 200 characters.
-    #[schema(example = "stock count")]
+    /// Why, for the log: 1 to 200 characters after trimming.
+    #[schema(schema_with = schemas::reason)]
     pub reason: String,
 }
 
 #[utoipa::path(
-    post, path = "/listings/{sku}/stock", tag = "listings",
-    params(("sku" = String, Path, description = "Seller SKU")),
+    post, path = "/listings/{sku}/stock", tag = "listings", operation_id = "adjustStock",
+    params(("sku" = inline(Sku), Path, description = "Seller SKU")),
     request_body = StockAdjustment,
     responses(
+        AdminOnly, JsonBody,
         (status = 200, description = "Stock adjusted", body = ListingView),
-        (status = 400, description = "Invalid delta or reason", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such listing", body = ErrorBody),
-        (status = 409, description = "Stock would go negative (`stock_out_of_range`)", body = ErrorBody),
+        (status = 409, description = "`stock_out_of_range`: stock would leave 0 to 1000000000 (details: `available`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 use crate::app::{App, analytics};
 use crate::domain::OrderStatus;
 use crate::http::error::ErrorBody;
+use crate::http::routes::responses::AdminOnly;
+use crate::http::routes::schemas::Id;
 use crate::http::{ApiError, ApiRequest, response};
 use crate::views::timestamp;
 
@@ -24,10 +26,10 @@ pub struct MetricsView {
 }
 
 #[utoipa::path(
-    get, path = "/metrics", tag = "metrics",
+    get, path = "/metrics", tag = "metrics", operation_id = "metrics",
     responses(
+        AdminOnly,
         (status = 200, description = "Order counts and processing time", body = MetricsView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -59,12 +61,12 @@ pub struct OrderMetricsView {
 }
 
 #[utoipa::path(
-    get, path = "/metrics/orders/{id}", tag = "metrics",
-    params(("id" = String, Path, description = "Order id")),
+    get, path = "/metrics/orders/{id}", tag = "metrics", operation_id = "orderMetrics",
+    params(("id" = inline(Id), Path, description = "Order id")),
     responses(
+        AdminOnly,
         (status = 200, description = "One order's timing", body = OrderMetricsView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 404, description = "No such order (or not an order id at all)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

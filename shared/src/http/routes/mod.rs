@@ -3,17 +3,22 @@
 //! handler is a plain async fn from the app and the parsed request to a
 //! response: it parses, calls one use case of `crate::app` and renders;
 //! none touches the store. The `#[utoipa::path]` on it is its entry in the
-//! OpenAPI document.
+//! OpenAPI document; `schemas` (the documented constraints of request
+//! values), `responses` (the error responses routes share) and `links`
+//! fill it in.
 
 pub mod analytics;
 pub mod assistant;
 pub mod auth;
 pub mod docs;
 pub mod forecasts;
+pub mod links;
 pub mod listings;
 pub mod metrics;
 pub mod orders;
 pub mod reorders;
+pub mod responses;
+pub mod schemas;
 pub mod suppliers;
 
 use http::Response;

@@ -14,16 +14,17 @@ use crate::domain::{
     AddressFields, IdempotencyKey, LineQuantity, OrderStatus, ShippingAddress, ShippingSpeed, Sku,
 };
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::{CustomerOnly, JsonBody, Paged, SignedIn};
+use crate::http::routes::schemas::Id;
 use crate::http::{ApiError, ApiRequest, response};
 use crate::metrics::{self, Metric};
+use crate::ports::{Cursor, PageLimit};
 use crate::views::{OrderView, PageView, ShippingPreviewView};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrderLineBody {
-    #[schema(value_type = String, example = "MUG-BLUE")]
     pub sku: Sku,
     /// 1 to 10000.
-    #[schema(value_type = u32, example = 2)]
     pub quantity: LineQuantity,
 }
 
@@ -82,7 +83,8 @@ impl ShippingAddressBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlaceOrderBody {
-    /// 1 to 100 lines, each SKU once.
+    /// 1 to 100 lines, each SKU once (a repeated SKU is a 400).
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<OrderLineBody>,
     /// Where to ship. Required when orders are fulfilled by Amazon (MCF);
     /// without it such a deployment answers 422 `shipping_address_required`.
@@ -108,19 +110,17 @@ fn order_request(items: Vec<OrderLineBody>) -> Result<OrderRequest, ApiError> {
 }
 
 #[utoipa::path(
-    post, path = "/orders", tag = "orders",
+    post, path = "/orders", tag = "orders", operation_id = "placeOrder",
     request_body = PlaceOrderBody,
-    params(("Idempotency-Key" = Option<String>, Header,
+    params(("Idempotency-Key" = inline(Option<IdempotencyKey>), Header,
         description = "Makes retries safe: the same key and body replay the first response for 24 h")),
     responses(
-        (status = 201, description = "Order placed; every line reserved", body = OrderView),
-        (status = 400, description = "Invalid body (`malformed_json`, `validation_failed`)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a customer account", body = ErrorBody),
+        CustomerOnly, JsonBody,
+        (status = 201, description = "Order placed; every line reserved", body = OrderView,
+            headers(("Location" = String, description = "`/orders/{order_id}`; absent on a replay"))),
+        (status = 400, description = "`malformed_json`, or `validation_failed` (a field, a repeated SKU, or a bad Idempotency-Key)", body = ErrorBody),
         (status = 409, description = "`insufficient_stock` (details name each SKU); nothing reserved", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 422, description = "`unknown_sku`, `sku_unavailable`, `idempotency_key_reused`, or `shipping_address_required` (MCF mode, no address; nothing reserved)", body = ErrorBody),
-        (status = 503, description = "Backend outage; retry with the same Idempotency-Key", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -183,16 +183,15 @@ async fn place_order(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiE
 }
 
 #[utoipa::path(
-    get, path = "/orders", tag = "orders",
+    get, path = "/orders", tag = "orders", operation_id = "listOrders",
     params(
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
+        ("limit" = inline(Option<PageLimit>), Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = inline(Option<Cursor>), Query, description = "The `next_cursor` of the previous page"),
         ("status" = Option<OrderStatus>, Query, description = "Only this status"),
     ),
     responses(
+        SignedIn, Paged,
         (status = 200, description = "Newest first: the caller's orders, or everyone's for an admin", body = PageView<OrderView>),
-        (status = 400, description = "Bad filter, limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -219,12 +218,12 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiErro
 }
 
 #[utoipa::path(
-    get, path = "/orders/{id}", tag = "orders",
-    params(("id" = String, Path, description = "Order id")),
+    get, path = "/orders/{id}", tag = "orders", operation_id = "getOrder",
+    params(("id" = inline(Id), Path, description = "Order id")),
     responses(
+        SignedIn,
         (status = 200, description = "The order", body = OrderView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No such order, or another customer's", body = ErrorBody),
+        (status = 404, description = "No such order, or another customer's (or not an order id at all)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -235,14 +234,13 @@ pub async fn get(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiError
 }
 
 #[utoipa::path(
-    post, path = "/orders/{id}/cancel", tag = "orders",
-    params(("id" = String, Path, description = "Order id")),
+    post, path = "/orders/{id}/cancel", tag = "orders", operation_id = "cancelOrder",
+    params(("id" = inline(Id), Path, description = "Order id")),
     responses(
+        SignedIn,
         (status = 200, description = "Cancelled; reserved stock released", body = OrderView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No such order, or another customer's", body = ErrorBody),
+        (status = 404, description = "No such order, or another customer's (or not an order id at all)", body = ErrorBody),
         (status = 409, description = "Already COMPLETED, CANCELLED or FAILED (`order_not_cancellable`), or, when fulfilled by Amazon, Amazon refused to cancel because it is already shipping (`not_cancellable`); nothing changed", body = ErrorBody),
-        (status = 503, description = "Amazon (MCF mode) or the store is unavailable; nothing changed, retry", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -254,14 +252,15 @@ pub async fn cancel(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiEr
 }
 
 #[utoipa::path(
-    post, path = "/orders/preview", tag = "orders",
+    post, path = "/orders/preview", tag = "orders", operation_id = "previewOrder",
     request_body = PreviewOrderBody,
     responses(
+        SignedIn, JsonBody,
         (status = 200, description = "Amazon's shipping options (getFulfillmentPreview), one per speed", body = ShippingPreviewView),
-        (status = 400, description = "Invalid body (`malformed_json`, `validation_failed` naming the field)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 400, description = "`malformed_json`, or `validation_failed` naming the field", body = ErrorBody),
         (status = 422, description = "`mcf_not_enabled` (orders are not fulfilled by Amazon here), or `amazon_refused` (Amazon refused the request, e.g. the address)", body = ErrorBody),
-        (status = 503, description = "Amazon is unavailable or throttling; retry", body = ErrorBody),
+        (status = 503, description = "`service_unavailable`: Amazon is unavailable or throttling, or the store is down; retry", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("bearer" = []))
 )]

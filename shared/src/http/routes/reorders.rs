@@ -9,7 +9,10 @@ use utoipa::ToSchema;
 use crate::app::{App, AppError, Resource, reorders};
 use crate::domain::{ReorderId, ReorderStatus};
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::{AdminOnly, JsonBody, Paged};
+use crate::http::routes::schemas::Id;
 use crate::http::{ApiError, ApiRequest, response};
+use crate::ports::{Cursor, PageLimit};
 use crate::views::{PageView, ReorderView};
 
 /// A malformed id names no reorder: 404, like an unknown one.
@@ -18,16 +21,15 @@ fn reorder_id(req: &ApiRequest) -> Result<ReorderId, ApiError> {
 }
 
 #[utoipa::path(
-    get, path = "/reorders", tag = "reorders",
+    get, path = "/reorders", tag = "reorders", operation_id = "listReorders",
     params(
         ("status" = Option<ReorderStatus>, Query, description = "Only this status (e.g. PENDING_APPROVAL, or MAIL_FAILED for the mails that need attention)"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
+        ("limit" = inline(Option<PageLimit>), Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = inline(Option<Cursor>), Query, description = "The `next_cursor` of the previous page"),
     ),
     responses(
+        AdminOnly, Paged,
         (status = 200, description = "Reorders, newest first", body = PageView<ReorderView>),
-        (status = 400, description = "Bad status, limit or cursor", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -51,13 +53,13 @@ pub async fn list_reorders(app: &App, req: &ApiRequest) -> Result<Response<Body>
 }
 
 #[utoipa::path(
-    post, path = "/reorders/{id}/approve", tag = "reorders",
-    params(("id" = String, Path, description = "Reorder id")),
+    post, path = "/reorders/{id}/approve", tag = "reorders", operation_id = "approveReorder",
+    params(("id" = inline(Id), Path, description = "Reorder id")),
     responses(
+        AdminOnly,
         (status = 200, description = "Approved: QUEUED, and mailed once", body = ReorderView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such reorder", body = ErrorBody),
-        (status = 409, description = "Not waiting for approval (`reorder_wrong_state`)", body = ErrorBody),
+        (status = 404, description = "No such reorder (or not a reorder id at all)", body = ErrorBody),
+        (status = 409, description = "Not waiting for approval (`reorder_wrong_state`), or changed meanwhile (`concurrent_update`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -68,13 +70,13 @@ pub async fn approve(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiE
 }
 
 #[utoipa::path(
-    post, path = "/reorders/{id}/reject", tag = "reorders",
-    params(("id" = String, Path, description = "Reorder id")),
+    post, path = "/reorders/{id}/reject", tag = "reorders", operation_id = "rejectReorder",
+    params(("id" = inline(Id), Path, description = "Reorder id")),
     responses(
+        AdminOnly,
         (status = 200, description = "Rejected; the SKU may be reordered again", body = ReorderView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such reorder", body = ErrorBody),
-        (status = 409, description = "Not waiting for approval (`reorder_wrong_state`)", body = ErrorBody),
+        (status = 404, description = "No such reorder (or not a reorder id at all)", body = ErrorBody),
+        (status = 409, description = "Not waiting for approval (`reorder_wrong_state`), or changed meanwhile (`concurrent_update`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -87,20 +89,21 @@ pub async fn reject(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiEr
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReceiveBody {
     /// Units received, 1 to 1 000 000; added to the listing's stock.
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    #[serde(deserialize_with = "crate::domain::count")]
     pub quantity: u32,
 }
 
 #[utoipa::path(
-    post, path = "/reorders/{id}/receive", tag = "reorders",
-    params(("id" = String, Path, description = "Reorder id")),
+    post, path = "/reorders/{id}/receive", tag = "reorders", operation_id = "receiveReorder",
+    params(("id" = inline(Id), Path, description = "Reorder id")),
     request_body = ReceiveBody,
     responses(
+        AdminOnly, JsonBody,
         (status = 200, description = "Received; stock added once", body = ReorderView),
-        (status = 400, description = "Invalid quantity", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such reorder", body = ErrorBody),
-        (status = 409, description = "Not SENT (`reorder_wrong_state`)", body = ErrorBody),
-        (status = 422, description = "The listing no longer exists", body = ErrorBody),
+        (status = 404, description = "No such reorder (or not a reorder id at all)", body = ErrorBody),
+        (status = 409, description = "Not SENT (`reorder_wrong_state`), or changed meanwhile (`concurrent_update`)", body = ErrorBody),
+        (status = 422, description = "`unknown_sku`: the listing no longer exists", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -119,12 +122,12 @@ pub async fn receive(app: &App, req: &ApiRequest) -> Result<Response<Body>, ApiE
 }
 
 #[utoipa::path(
-    post, path = "/reorders/{id}/cancel", tag = "reorders",
-    params(("id" = String, Path, description = "Reorder id")),
+    post, path = "/reorders/{id}/cancel", tag = "reorders", operation_id = "cancelReorder",
+    params(("id" = inline(Id), Path, description = "Reorder id")),
     responses(
+        AdminOnly,
         (status = 200, description = "Cancelled; never mailed (or no longer retried), and the SKU may be reordered again", body = ReorderView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such reorder", body = ErrorBody),
+        (status = 404, description = "No such reorder (or not a reorder id at all)", body = ErrorBody),
         (status = 409, description = "Not PENDING_APPROVAL, QUEUED or MAIL_FAILED (`reorder_not_cancellable`, with `status` and `cancellable` in the details)", body = ErrorBody),
     ),
     security(("bearer" = []))

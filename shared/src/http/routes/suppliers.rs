@@ -8,7 +8,10 @@ use utoipa::ToSchema;
 use crate::app::{App, suppliers};
 use crate::domain::{Rating, SupplierEmail, SupplierId};
 use crate::http::error::{ErrorBody, field_error};
+use crate::http::routes::responses::{AdminOnly, JsonBody, Paged};
+use crate::http::routes::schemas;
 use crate::http::{ApiError, ApiRequest, response};
+use crate::ports::{Cursor, PageLimit};
 use crate::views::{PageView, SupplierView};
 
 fn supplier_id(req: &ApiRequest) -> Result<SupplierId, ApiError> {
@@ -16,15 +19,14 @@ fn supplier_id(req: &ApiRequest) -> Result<SupplierId, ApiError> {
 }
 
 #[utoipa::path(
-    get, path = "/suppliers", tag = "suppliers",
+    get, path = "/suppliers", tag = "suppliers", operation_id = "listSuppliers",
     params(
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from the previous page"),
+        ("limit" = inline(Option<PageLimit>), Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = inline(Option<Cursor>), Query, description = "The `next_cursor` of the previous page"),
     ),
     responses(
+        AdminOnly, Paged,
         (status = 200, description = "Suppliers in id order", body = PageView<SupplierView>),
-        (status = 400, description = "Bad limit or cursor", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -46,11 +48,12 @@ pub async fn list_suppliers(app: &App, req: &ApiRequest) -> Result<Response<Body
 }
 
 #[utoipa::path(
-    get, path = "/suppliers/{id}", tag = "suppliers",
-    params(("id" = String, Path, description = "Supplier id")),
+    get, path = "/suppliers/{id}", tag = "suppliers", operation_id = "getSupplier",
+    params(("id" = inline(SupplierId), Path, description = "Supplier id")),
     responses(
+        AdminOnly,
         (status = 200, description = "The supplier", body = SupplierView),
-        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 400, description = "`validation_failed`: not a supplier id", body = ErrorBody),
         (status = 404, description = "No such supplier", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -66,12 +69,11 @@ pub async fn get_supplier(app: &App, req: &ApiRequest) -> Result<Response<Body>,
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PutSupplierBody {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters after trimming, no control characters.
+    #[schema(schema_with = schemas::supplier_name)]
     pub name: String,
-    #[schema(value_type = String, example = "orders@acme.example")]
     pub email: SupplierEmail,
     /// 1 (poor) to 5 (excellent); below `SUBPAR_RATING` means reorders wait for approval.
-    #[schema(value_type = u8, example = 4)]
     pub rating: Rating,
     /// Every reorder waits for approval, whatever the rating. Default false.
     #[serde(default)]
@@ -79,14 +81,13 @@ pub struct PutSupplierBody {
 }
 
 #[utoipa::path(
-    put, path = "/suppliers/{id}", tag = "suppliers",
-    params(("id" = String, Path, description = "Supplier id: letters, digits, '-', '_', '.'")),
+    put, path = "/suppliers/{id}", tag = "suppliers", operation_id = "putSupplier",
+    params(("id" = inline(SupplierId), Path, description = "Supplier id, chosen by the admin")),
     request_body = PutSupplierBody,
     responses(
+        AdminOnly, JsonBody,
         (status = 200, description = "Supplier replaced", body = SupplierView),
         (status = 201, description = "Supplier created", body = SupplierView),
-        (status = 400, description = "Invalid field", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
