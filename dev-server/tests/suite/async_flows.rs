@@ -30,21 +30,6 @@ async fn post(server: &Running, path: &str, body: Option<String>) -> (u16, Value
     (status, reply.json().await.unwrap_or(Value::Null))
 }
 
-/// Polls `path` until `done` holds (at most ~10 s).
-async fn eventually(server: &Running, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
-        let value = get(server, path).await;
-        if done(&value) {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{path} never reached the expected state: {}",
-        get(server, path).await
-    );
-}
-
 async fn place(server: &Running, token: &str, sku: &str, quantity: u32) -> String {
     let reply = server
         .post_order(
@@ -69,10 +54,9 @@ async fn a_placed_order_is_completed_and_counted() {
     let token = server.customer().await;
     let before = get(&server, "/metrics").await;
     let id = place(&server, &token, &sku, 2).await;
-    let order = eventually(&server, &format!("/orders/{id}"), |o| {
-        o["status"] == "COMPLETED"
-    })
-    .await;
+    let order = server
+        .eventually(&format!("/orders/{id}"), |o| o["status"] == "COMPLETED")
+        .await;
     assert_eq!(order["order_id"], id.as_str());
     let metrics = get(&server, "/metrics").await;
     assert_eq!(
@@ -118,10 +102,9 @@ async fn mcf_notifications_complete_orders_and_record_tracking() {
         .as_str()
         .unwrap()
         .to_owned();
-    eventually(&server, &format!("/orders/{id}"), |o| {
-        o["status"] == "PROCESSING"
-    })
-    .await;
+    server
+        .eventually(&format!("/orders/{id}"), |o| o["status"] == "PROCESSING")
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         get(&server, &format!("/orders/{id}")).await["status"],
@@ -139,10 +122,9 @@ async fn mcf_notifications_complete_orders_and_record_tracking() {
         .replace("0193a4f2-7c1e-7d3a-9b2e-5f6a7b8c9d0e", &id);
     let (status, _) = post(&server, "/_dev/queues/fulfillment-status", Some(body)).await;
     assert_eq!(status, 202);
-    let order = eventually(&server, &format!("/orders/{id}"), |o| {
-        o["status"] == "COMPLETED"
-    })
-    .await;
+    let order = server
+        .eventually(&format!("/orders/{id}"), |o| o["status"] == "COMPLETED")
+        .await;
     let shipment = &order["fulfillment"]["shipments"][0];
     assert_eq!(order["fulfillment"]["status"], "COMPLETE");
     assert_eq!(shipment["amazon_shipment_id"], "DdRWX7ZHb");
@@ -168,14 +150,14 @@ async fn poison_messages_are_dead_lettered_and_the_queue_keeps_flowing() {
     server.put_listing(&sku, 5).await;
     let token = server.customer().await;
     let id = place(&server, &token, &sku, 1).await;
-    eventually(&server, &format!("/orders/{id}"), |o| {
-        o["status"] == "COMPLETED"
-    })
-    .await;
-    let dead = eventually(&server, "/_dev/queues/orders/dead-letters", |d| {
-        d["items"].as_array().unwrap().len() == 1
-    })
-    .await;
+    server
+        .eventually(&format!("/orders/{id}"), |o| o["status"] == "COMPLETED")
+        .await;
+    let dead = server
+        .eventually("/_dev/queues/orders/dead-letters", |d| {
+            d["items"].as_array().unwrap().len() == 1
+        })
+        .await;
     assert_eq!(dead["items"][0]["body"], "this is not an order");
     assert_eq!(dead["items"][0]["receive_count"], 3);
     assert!(dead["items"][0]["message_id"].is_string());
@@ -221,14 +203,15 @@ async fn low_stock_reorders_are_mailed_and_subpar_ones_wait_for_approval() {
     let (status, summary) = post(&server, "/_dev/schedules/stock-check", None).await;
     assert_eq!(status, 200);
     assert!(summary["acted"].as_u64().unwrap() >= 2, "{summary}");
-    let outbox = eventually(&server, "/_dev/outbox", |o| {
-        o["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["body"].as_str().unwrap().contains(&good_sku))
-    })
-    .await;
+    let outbox = server
+        .eventually("/_dev/outbox", |o| {
+            o["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["body"].as_str().unwrap().contains(&good_sku))
+        })
+        .await;
     let mail = outbox["items"]
         .as_array()
         .unwrap()
@@ -267,15 +250,18 @@ async fn low_stock_reorders_are_mailed_and_subpar_ones_wait_for_approval() {
     let (second, body) = post(&server, &format!("/reorders/{id}/approve"), None).await;
     assert_eq!((first, second), (200, 409));
     assert_eq!(body["error"]["code"], "reorder_wrong_state");
-    eventually(&server, "/_dev/outbox", |o| mentions_slow(o) == 1).await;
-    let sent = eventually(&server, "/reorders?status=SENT", |r| {
-        r["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["reorder_id"] == id)
-    })
-    .await;
+    server
+        .eventually("/_dev/outbox", |o| mentions_slow(o) == 1)
+        .await;
+    let sent = server
+        .eventually("/reorders?status=SENT", |r| {
+            r["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["reorder_id"] == id)
+        })
+        .await;
     assert!(!sent["items"].as_array().unwrap().is_empty());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(

@@ -60,7 +60,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{App, AppError, Conflict, Resource, reorders};
-use crate::domain::{AmazonPush, AmazonReading, AmazonState, EventStamp, Listing, Sku, Stock};
+use crate::domain::{
+    AmazonPush, AmazonReading, AmazonState, EventStamp, Listing, ListingStatus, Sku, Stock,
+};
 use crate::ports::{AmazonError, AmazonStateError, ListingPatch, PublishQueue};
 
 /// The `amazon-sync` message: which listing to push. Everything else is
@@ -137,34 +139,74 @@ pub enum Synced {
 /// Pushes the listing's current stock and price to Amazon unless Amazon
 /// already shows them, and records the push. `Err` only for what a retry
 /// may fix (Amazon or the store unavailable).
+///
+/// Amazon is offered the listing's available stock while it is ACTIVE and
+/// nothing while it is not, as in the shop. A listing that is gone was
+/// deleted after it was scheduled (only `amazon_mfn` listings are), so
+/// Amazon is told it has none left: otherwise Amazon would go on selling
+/// stock that Stockroom no longer tracks.
 pub async fn sync(app: &App, sku: &Sku) -> Result<Synced, AppError> {
     let Some(listing) = app.store.get_listing(sku).await? else {
-        return Ok(Synced::NotSynced);
+        let patch = ListingPatch {
+            sku: sku.clone(),
+            quantity: 0,
+            price: None,
+        };
+        return match push(app, &patch).await? {
+            Some(refused) => Ok(refused),
+            None => {
+                tracing::info!(sku = %sku, "deleted listing withdrawn from Amazon");
+                Ok(Synced::Pushed { quantity: 0 })
+            }
+        };
     };
     if !listing.amazon_mfn {
         return Ok(Synced::NotSynced);
     }
-    let available = listing.available.get();
+    let offered = if listing.status == ListingStatus::Active {
+        listing.available.get()
+    } else {
+        0
+    };
     if listing
         .amazon
         .as_ref()
-        .is_some_and(|a| a.shows(available, listing.price))
+        .is_some_and(|a| a.shows(offered, listing.price))
     {
         return Ok(Synced::UpToDate);
     }
-    let amazon = match app.amazon() {
-        Ok(amazon) => amazon,
-        Err(_) => return Ok(Synced::NotConfigured),
-    };
-    let quantity = u32::try_from(available).unwrap_or(u32::MAX);
+    let quantity = u32::try_from(offered).unwrap_or(u32::MAX);
     let patch = ListingPatch {
         sku: sku.clone(),
         quantity,
         price: Some((listing.price, listing.currency)),
     };
     let sent_at = app.clock.now();
-    match amazon.patch_listing(&patch).await {
-        Ok(()) => {}
+    if let Some(not_pushed) = push(app, &patch).await? {
+        return Ok(not_pushed);
+    }
+    let push = AmazonPush {
+        quantity: offered,
+        price: listing.price,
+        sent_at,
+        known: offered,
+        last_event: None,
+    };
+    record_push(app, sku, listing, push).await?;
+    tracing::info!(sku = %sku, quantity, price = %patch.price.map(|p| p.0.to_string()).unwrap_or_default(), "listing pushed to Amazon");
+    Ok(Synced::Pushed { quantity })
+}
+
+/// Sends `patch`: `None` when Amazon took it, `Some` when it was not sent
+/// or refused for good, `Err` for what a retry may fix.
+async fn push(app: &App, patch: &ListingPatch) -> Result<Option<Synced>, AppError> {
+    let amazon = match app.amazon() {
+        Ok(amazon) => amazon,
+        Err(_) => return Ok(Some(Synced::NotConfigured)),
+    };
+    let sku = &patch.sku;
+    match amazon.patch_listing(patch).await {
+        Ok(()) => Ok(None),
         Err(AmazonError::Refused {
             status,
             code,
@@ -172,28 +214,16 @@ pub async fn sync(app: &App, sku: &Sku) -> Result<Synced, AppError> {
             request_id,
         }) => {
             tracing::warn!(sku = %sku, status, code = %code, reason = %message, request_id = ?request_id, "Amazon refused the listing update; dropped");
-            return Ok(Synced::Refused {
+            Ok(Some(Synced::Refused {
                 reason: format!("{code}: {message}"),
-            });
+            }))
         }
-        Err(AmazonError::NotConfigured) => return Ok(Synced::NotConfigured),
-        Err(error) => {
-            return Err(AppError::Unavailable {
-                service: "Amazon SP-API",
-                source: Box::new(error),
-            });
-        }
+        Err(AmazonError::NotConfigured) => Ok(Some(Synced::NotConfigured)),
+        Err(error) => Err(AppError::Unavailable {
+            service: "Amazon SP-API",
+            source: Box::new(error),
+        }),
     }
-    let push = AmazonPush {
-        quantity: available,
-        price: listing.price,
-        sent_at,
-        known: available,
-        last_event: None,
-    };
-    record_push(app, sku, listing, push).await?;
-    tracing::info!(sku = %sku, quantity, price = %patch.price.map(|p| p.0.to_string()).unwrap_or_default(), "listing pushed to Amazon");
-    Ok(Synced::Pushed { quantity })
 }
 
 /// Adds `push` to the listing's Amazon state, over concurrent notification

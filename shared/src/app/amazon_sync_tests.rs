@@ -10,7 +10,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
 use crate::app::notifications::{Applied, apply_notification};
-use crate::app::{ListingInput, adjust_stock, put_listing};
+use crate::app::{ListingInput, adjust_stock, delete_listing, put_listing};
 use crate::config::Settings;
 use crate::domain::{FulfillmentChannel, Notification, OrderId, Price, StockDelta, Title};
 use crate::ports::{
@@ -437,4 +437,60 @@ async fn two_channels_in_turns_lose_no_sale() {
         w.amazon.patches().last().map(|p| i64::from(p.quantity)),
         Some(left)
     );
+}
+
+#[tokio::test]
+async fn a_listing_not_for_sale_here_is_not_for_sale_on_amazon() {
+    let w = world();
+    listing(&w, "MUG", 10, true).await;
+    listing(&w, "TEE", 10, false).await;
+    assert_eq!(
+        sync(&w.app, &sku("MUG")).await.unwrap(),
+        Synced::Pushed { quantity: 10 }
+    );
+    w.queue.clear();
+
+    // Made INACTIVE: the edit schedules a push of nothing, price kept.
+    let inactive = ListingInput {
+        title: Title::parse("Mug").unwrap(),
+        price: Price::parse("12.50").unwrap(),
+        currency: None,
+        available: None,
+        status: Some(ListingStatus::Inactive),
+        supplier_id: None,
+        reorder_point: None,
+        reorder_quantity: None,
+        lead_time_days: None,
+        auto_reorder_point: None,
+        amazon_mfn: Some(true),
+    };
+    put_listing(&w.app, sku("MUG"), inactive).await.unwrap();
+    assert_eq!(w.queue.synced(), [r#"{"sku":"MUG"}"#]);
+    assert_eq!(
+        sync(&w.app, &sku("MUG")).await.unwrap(),
+        Synced::Pushed { quantity: 0 }
+    );
+    assert_eq!(available(&w, "MUG").await, 10, "the stock itself is kept");
+    // Amazon echoing the 0 changes nothing here.
+    assert_eq!(
+        amazon_reports(&w, "MUG", 0, "echo-0").await,
+        Applied::Ignored("the echo of a push to Amazon")
+    );
+    assert_eq!(available(&w, "MUG").await, 10);
+    assert_eq!(sync(&w.app, &sku("MUG")).await.unwrap(), Synced::UpToDate);
+    w.queue.clear();
+
+    // Deleted: scheduled before the listing is gone, then withdrawn at
+    // Amazon with quantity 0 and no price. A listing never sold on Amazon
+    // schedules nothing when deleted.
+    delete_listing(&w.app, &sku("MUG")).await.unwrap();
+    delete_listing(&w.app, &sku("TEE")).await.unwrap();
+    assert_eq!(w.queue.synced(), [r#"{"sku":"MUG"}"#]);
+    assert_eq!(
+        sync(&w.app, &sku("MUG")).await.unwrap(),
+        Synced::Pushed { quantity: 0 }
+    );
+    let last = w.amazon.patches().pop().unwrap();
+    assert_eq!((last.sku.as_str(), last.quantity), ("MUG", 0));
+    assert!(last.price.is_none());
 }

@@ -116,8 +116,12 @@ pub async fn adjust_stock(
 }
 
 pub async fn delete_listing(app: &App, sku: &Sku) -> Result<(), AppError> {
+    // Read first: once deleted, only this copy says whether Amazon sells it
+    // too and must be told that it has none left.
+    let before = app.store.get_listing(sku).await?;
     if app.store.delete_listing(sku).await? {
         tracing::info!(sku = %sku, at = %Utc::now(), "listing deleted");
+        amazon_sync::schedule(app, before.iter()).await;
         Ok(())
     } else {
         Err(AppError::NotFound(Resource::Listing))

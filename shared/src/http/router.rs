@@ -75,7 +75,7 @@ pub const ROUTES: &[Route] = &[
     route(DeleteListing, Method::DELETE, "/listings/{sku}", Listings),
     route(AdjustStock, Method::POST, "/listings/{sku}/stock", Listings),
     route(PlaceOrder, Method::POST, "/orders", Orders),
-    // Before `/orders/{id}`, whose segment would otherwise take "preview".
+    // A literal path wins over `/orders/{id}` whatever the order (see `resolve`).
     route(PreviewOrder, Method::POST, "/orders/preview", Orders),
     route(ListOrders, Method::GET, "/orders", Orders),
     route(GetOrder, Method::GET, "/orders/{id}", Orders),
@@ -132,23 +132,29 @@ pub enum Matched {
 
 /// Matches `path` (already stripped of any stage prefix) against the
 /// routes of `groups`. Captured segments are percent-decoded.
+///
+/// A path is the resource of its most literal template: `/orders/preview`
+/// is that resource, not the order `preview`, for every method. So a GET of
+/// it is 405 with `Allow: POST`, as its entry in the OpenAPI document says,
+/// rather than a look-up of an order id no order can have.
 pub fn resolve(method: &Method, path: &str, groups: &[RouteGroup]) -> Matched {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let matches: Vec<(&'static Route, PathParams)> = ROUTES
+        .iter()
+        .filter(|r| groups.contains(&r.group))
+        .filter_map(|r| match_template(r.path, &segments).map(|params| (r, params)))
+        .collect();
+    let Some(fewest) = matches.iter().map(|(_, p)| p.0.len()).min() else {
+        return Matched::NotFound;
+    };
     let mut allowed = Vec::new();
-    for r in ROUTES.iter().filter(|r| groups.contains(&r.group)) {
-        let Some(params) = match_template(r.path, &segments) else {
-            continue;
-        };
+    for (r, params) in matches.into_iter().filter(|(_, p)| p.0.len() == fewest) {
         if r.method == *method {
             return Matched::Found(r, params);
         }
         allowed.push(r.method.clone());
     }
-    if allowed.is_empty() {
-        Matched::NotFound
-    } else {
-        Matched::WrongMethod(allowed)
-    }
+    Matched::WrongMethod(allowed)
 }
 
 fn match_template(template: &'static str, segments: &[&str]) -> Option<PathParams> {
@@ -179,6 +185,26 @@ mod tests {
     use super::*;
 
     const ALL: &[RouteGroup] = &[Auth, Listings, Orders, Admin, Docs];
+
+    #[test]
+    fn a_literal_path_is_its_own_resource() {
+        match resolve(&Method::POST, "/orders/preview", ALL) {
+            Matched::Found(r, _) => assert_eq!(r.id, PreviewOrder),
+            other => panic!("{other:?}"),
+        }
+        // Not the order "preview": only what `/orders/preview` allows.
+        match resolve(&Method::GET, "/orders/preview", ALL) {
+            Matched::WrongMethod(allowed) => assert_eq!(allowed, [Method::POST]),
+            other => panic!("{other:?}"),
+        }
+        match resolve(&Method::GET, "/orders/previews", ALL) {
+            Matched::Found(r, p) => {
+                assert_eq!(r.id, GetOrder);
+                assert_eq!(p.get("id"), Some("previews"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn resolves_params_and_methods() {

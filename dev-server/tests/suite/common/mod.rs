@@ -168,6 +168,23 @@ impl Running {
         listing["available"].as_i64().unwrap()
     }
 
+    /// Polls `GET path` as the admin until `done` holds (at most 15 s),
+    /// for what the background consumers finish after a request returns.
+    pub async fn eventually(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let body = self.get_json(path, &self.admin_token).await;
+            if done(&body) {
+                return body;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(15),
+                "{path} never reached the expected state: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// `GET path` as the holder of `token`; the answer must be a success,
     /// and its JSON body is returned.
     pub async fn get_json(&self, path: &str, token: &str) -> Value {

@@ -112,22 +112,6 @@ async fn canned_model() -> String {
     base
 }
 
-/// Polls `GET path` as admin until `done` holds.
-async fn eventually(server: &Running, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let started = Instant::now();
-    loop {
-        let body = server.get_json(path, &server.admin_token).await;
-        if done(&body) {
-            return body;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "{path} never got there: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_and_customer_walk_every_page_in_chromium() {
     let server = start_server().await;
@@ -397,10 +381,11 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
 
     // The order took LAMP-TEST to its reorder point: a reorder waits for
     // approval (its supplier is subpar).
-    eventually(&server, "/reorders?status=PENDING_APPROVAL", |v| {
-        v["items"].as_array().is_some_and(|i| i.len() == 1)
-    })
-    .await;
+    server
+        .eventually("/reorders?status=PENDING_APPROVAL", |v| {
+            v["items"].as_array().is_some_and(|i| i.len() == 1)
+        })
+        .await;
 
     // The admin sees the orders in the dashboard's counts.
     w.sign_in("admin", ADMIN_PASSWORD, "dashboard").await;
@@ -459,10 +444,11 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
     w.shoot("reorders").await;
     w.press("Approve reorder of LAMP-TEST").await;
     w.wait_text("approved; it is mailed to slowpoke.").await;
-    eventually(&server, "/reorders?status=SENT", |v| {
-        v["items"].as_array().is_some_and(|i| i.len() == 1)
-    })
-    .await;
+    server
+        .eventually("/reorders?status=SENT", |v| {
+            v["items"].as_array().is_some_and(|i| i.len() == 1)
+        })
+        .await;
     w.press("Filter").await;
     w.press("Receive reorder of LAMP-TEST").await;
     w.fill("Units received", "40").await;
@@ -543,7 +529,9 @@ async fn admin_and_customer_walk_every_page_in_chromium() {
             .await;
     let said = w.b.text(&answer).await;
     assert!(said.starts_with("Low on stock: "), "{said}");
-    let low = eventually(&server, "/listings?low_stock=true&limit=100", |_| true).await;
+    let low = server
+        .eventually("/listings?low_stock=true&limit=100", |_| true)
+        .await;
     for listing in low["items"].as_array().unwrap() {
         let sku = listing["sku"].as_str().unwrap();
         assert!(

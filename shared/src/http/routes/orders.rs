@@ -96,7 +96,8 @@ pub struct PlaceOrderBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PreviewOrderBody {
-    /// 1 to 100 lines, each SKU once.
+    /// 1 to 100 lines, each SKU once (a repeated SKU is a 400).
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<OrderLineBody>,
     #[schema(value_type = ShippingAddressBody)]
     pub shipping_address: Option<ShippingAddressBody>,

@@ -143,16 +143,9 @@ impl Mcf {
             .await
     }
 
-    /// Polls the order until `done` holds (at most ~15 s).
+    /// Polls the order until `done` holds (at most 15 s).
     pub async fn eventually(&self, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..300 {
-            let order = self.order(id).await;
-            if done(&order) {
-                return order;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("order {id} never got there: {}", self.order(id).await);
+        self.server.eventually(&format!("/orders/{id}"), done).await
     }
 
     pub async fn submitted(&self, id: &str) -> Value {
