@@ -17,7 +17,6 @@
 mod walk;
 mod webdriver;
 
-
 use serde_json::{Value, json};
 use stockroom::wiring::{build_local_app, ensure_store_ready};
 use stockroom_dev_server::seed;

@@ -1,7 +1,6 @@
 //! The harness of the MCF tests: a dev server in mcf mode wired to the
 //! SP-API stand-in, the stand-in's test hooks, and polling helpers.
 
-
 use serde_json::{Value, json};
 
 use crate::common::{Running, unique_sku};
