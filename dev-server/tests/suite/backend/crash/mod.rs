@@ -215,7 +215,10 @@ async fn drain(setup: &Setup, workers: &mut Workers, seed: u64) {
         if depth == Some(0) && unfinished == 0 {
             return;
         }
-        println!("draining: {depth:?} messages queued, {unfinished} orders unfinished");
+        println!(
+            "draining at {}: {depth:?} messages queued, {unfinished} orders unfinished",
+            chrono::Utc::now().format("%H:%M:%S%.3f")
+        );
         assert!(
             Instant::now() < deadline,
             "seed {seed}: after {DRAIN_TIMEOUT:?}, {depth:?} messages are still queued and \
