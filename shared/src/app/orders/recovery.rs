@@ -11,6 +11,11 @@
 //!   the dead-letter queue after the processor died between the two
 //!   transitions on every delivery; nothing else would ever look at it.
 //!
+//! PROCESSING orders are found through the order list by status (newest
+//! first, so every page is read): in self mode an order is PROCESSING for
+//! moments, in MCF mode until Amazon ships it, so a run reads as many
+//! orders as Amazon has in hand.
+//!
 //! Processing is idempotent (`super::processing`), so a duplicate message
 //! is harmless. The processing age is longer than the queue's own
 //! redelivery (receives before the dead-letter queue times the visibility
