@@ -69,7 +69,14 @@ impl Backend {
                 ("STORE", "mongodb".into()),
                 ("MONGODB_URI", endpoint("MONGODB_URI", "mongo")),
                 ("MONGODB_DATABASE", format!("crash_{run}")),
-                ("STORE_TIMEOUT_SECONDS", "20".into()),
+                // A worker killed inside a transaction leaves it open on the
+                // server until its 60-second lifetime ends (MongoDB's
+                // `transactionLifetimeLimitSeconds`; SecantusDB does the
+                // same), and every write to the documents it holds waits
+                // for it: the store retries the write conflict for up to
+                // three times this timeout. With 20 s, that budget ran out
+                // (a cancel answered 503) before the transaction did.
+                ("STORE_TIMEOUT_SECONDS", "90".into()),
             ],
         }
     }
