@@ -102,6 +102,10 @@ pub struct Settings {
     pub idempotency_ttl: Duration,
     /// PENDING orders older than this are re-published by `order-recovery`.
     pub order_recovery_age: Duration,
+    /// Orders PROCESSING for longer than this, with their processing
+    /// unfinished, are re-published by `order-recovery`: longer than the
+    /// queue's own redelivery (receives times visibility timeout).
+    pub order_processing_recovery_age: Duration,
     pub forecast_service_level: f64,
     pub forecast_review_period_days: u32,
     pub forecast_history_days: u32,
@@ -132,6 +136,7 @@ impl Default for Settings {
             fulfillment_mode: FulfillmentMode::SelfFulfilled,
             idempotency_ttl: Duration::from_secs(24 * 3600),
             order_recovery_age: Duration::from_secs(300),
+            order_processing_recovery_age: Duration::from_secs(1800),
             forecast_service_level: 0.95,
             forecast_review_period_days: 7,
             forecast_history_days: 365,
@@ -381,6 +386,10 @@ fn read(lookup: &dyn Fn(&str) -> Option<String>, scope: Scope<'_>) -> Result<Con
             3600 * env.parsed::<u64>("IDEMPOTENCY_TTL_HOURS", 24)?,
         ),
         order_recovery_age: Duration::from_secs(env.parsed("ORDER_RECOVERY_AGE_SECONDS", 300)?),
+        order_processing_recovery_age: Duration::from_secs(env.parsed(
+            "ORDER_PROCESSING_RECOVERY_AGE_SECONDS",
+            defaults.order_processing_recovery_age.as_secs(),
+        )?),
         forecast_service_level: service_level,
         forecast_review_period_days: env.parsed(
             "FORECAST_REVIEW_PERIOD_DAYS",

@@ -18,7 +18,8 @@
 //! `WORKER_POLLERS` (concurrent batches, default 2, like concurrent Lambda
 //! instances). On stdout, one line as each batch is received and one as it
 //! is done, so whoever kills the process can tell whether a batch was in
-//! flight.
+//! flight. Each line ends with the time of day (UTC), so that a stall can be
+//! placed against the test's own output.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -105,7 +106,7 @@ async fn poll(poller: usize, app: &App, sqs: &Client, queue_url: &str) {
         }
         batch += 1;
         let id = format!("{poller}.{batch}");
-        println!("batch {id} received {}", messages.len());
+        println!("batch {id} received {} at {}", messages.len(), now());
         let event = sqs_event(&messages, queue_url);
         let response = order_processor::handle(app, event).await;
         let failed: Vec<&str> = response
@@ -138,8 +139,16 @@ async fn poll(poller: usize, app: &App, sqs: &Client, queue_url: &str) {
             // processed again, which is harmless: processing is idempotent.
             tracing::warn!(error = %telemetry::chain(&e), "delete failed");
         }
-        println!("batch {id} done {deleted} failed {}", failed.len());
+        println!(
+            "batch {id} done {deleted} failed {} at {}",
+            failed.len(),
+            now()
+        );
     }
+}
+
+fn now() -> String {
+    chrono::Utc::now().format("%H:%M:%S%.3f").to_string()
 }
 
 /// The batch as Lambda would deliver it.

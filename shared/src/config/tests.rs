@@ -240,3 +240,27 @@ fn reorder_mail_settings_are_bounded() {
         assert_eq!(config(&[SECRET, (var, bad)]).unwrap_err().var, var, "{bad}");
     }
 }
+
+#[test]
+fn order_recovery_ages_are_read() {
+    let c = config(&[
+        SECRET,
+        ("ORDER_RECOVERY_AGE_SECONDS", "120"),
+        ("ORDER_PROCESSING_RECOVERY_AGE_SECONDS", "2400"),
+    ])
+    .unwrap();
+    assert_eq!(c.settings.order_recovery_age, Duration::from_secs(120));
+    assert_eq!(
+        c.settings.order_processing_recovery_age,
+        Duration::from_secs(2400)
+    );
+    assert_eq!(
+        Settings::default().order_processing_recovery_age,
+        Duration::from_secs(1800)
+    );
+    let bad = config(&[SECRET, ("ORDER_PROCESSING_RECOVERY_AGE_SECONDS", "soon")]);
+    assert_eq!(
+        bad.unwrap_err().var,
+        "ORDER_PROCESSING_RECOVERY_AGE_SECONDS"
+    );
+}

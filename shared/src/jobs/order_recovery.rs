@@ -1,6 +1,7 @@
 //! `order-recovery`: re-publishes OrderPlaced for orders left PENDING longer
-//! than the configured age (`app::orders::recover_stale_orders`), counted
-//! as `OrdersRecovered`.
+//! than the configured age, and for orders left PROCESSING with their
+//! processing unfinished longer than the processing age
+//! (`app::orders::recover_stale_orders`), counted as `OrdersRecovered`.
 
 use super::JobSummary;
 use crate::app::orders::{Recovered, recover_stale_orders};
@@ -10,13 +11,14 @@ use crate::metrics::{self, Metric};
 pub async fn run(app: &App) -> Result<JobSummary, AppError> {
     let Recovered {
         stale,
+        stuck,
         republished,
         failed,
     } = recover_stale_orders(app).await?;
     metrics::count(Metric::OrdersRecovered, republished);
     let summary = JobSummary {
         job: "order-recovery",
-        examined: stale,
+        examined: stale + stuck,
         acted: republished,
         failed,
     };
@@ -24,7 +26,7 @@ pub async fn run(app: &App) -> Result<JobSummary, AppError> {
         // Each is a lost send or a crashed processor worth looking into.
         tracing::warn!(
             ?summary,
-            "orders were left pending and have been re-published"
+            "orders were left pending or processing and have been re-published"
         );
     }
     Ok(summary)

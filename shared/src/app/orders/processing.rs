@@ -8,7 +8,8 @@
 //! point get a reorder at once.
 //!
 //! Driven by the `order-processor` consumer, once per OrderPlaced message;
-//! `order-recovery` re-publishes the message for orders left PENDING.
+//! `order-recovery` re-publishes the message for orders left PENDING, and
+//! for orders left PROCESSING with their processing unfinished.
 
 use crate::app::notifications::order_status_for;
 use crate::app::orders::transition_order;

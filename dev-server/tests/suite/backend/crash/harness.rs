@@ -33,6 +33,10 @@ pub const MAX_RECEIVES: u32 = 5;
 /// long enough that orders merely waiting in a busy queue are left alone
 /// (as the deployed five minutes are), short enough for a test.
 pub const RECOVERY_AGE_SECONDS: u32 = 15;
+/// PROCESSING orders older than this are re-published by order recovery:
+/// longer than the queue's own redelivery ([`MAX_RECEIVES`] times
+/// [`VISIBILITY_SECONDS`]), as the deployed default is.
+pub const PROCESSING_RECOVERY_AGE_SECONDS: u32 = MAX_RECEIVES * VISIBILITY_SECONDS + 5;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -65,7 +69,14 @@ impl Backend {
                 ("STORE", "mongodb".into()),
                 ("MONGODB_URI", endpoint("MONGODB_URI", "mongo")),
                 ("MONGODB_DATABASE", format!("crash_{run}")),
-                ("STORE_TIMEOUT_SECONDS", "20".into()),
+                // A worker killed inside a transaction leaves it open on the
+                // server until its 60-second lifetime ends (MongoDB's
+                // `transactionLifetimeLimitSeconds`; SecantusDB does the
+                // same), and every write to the documents it holds waits
+                // for it: the store retries the write conflict for up to
+                // three times this timeout. With 20 s, that budget ran out
+                // (a cancel answered 503) before the transaction did.
+                ("STORE_TIMEOUT_SECONDS", "90".into()),
             ],
         }
     }
@@ -118,14 +129,22 @@ pub async fn setup(backend: Backend) -> Setup {
     let orders_url = queue(&sqs, &format!("crash-orders-{run}")).await;
     let orders_dlq_url = format!("{orders_url}-dlq");
     let reorders_url = queue(&sqs, &format!("crash-reorders-{run}")).await;
+    // The processor schedules pushes of `amazon_mfn` listings; the test's
+    // listings are not, so this queue stays empty, but it must exist.
+    let amazon_sync_url = queue(&sqs, &format!("crash-amazon-sync-{run}")).await;
 
     let mut settings = backend.store_settings(&run);
     settings.extend([
         ("ORDERS_QUEUE_URL", orders_url.clone()),
         ("REORDERS_QUEUE_URL", reorders_url.clone()),
+        ("AMAZON_SYNC_QUEUE_URL", amazon_sync_url.clone()),
         (
             "ORDER_RECOVERY_AGE_SECONDS",
             RECOVERY_AGE_SECONDS.to_string(),
+        ),
+        (
+            "ORDER_PROCESSING_RECOVERY_AGE_SECONDS",
+            PROCESSING_RECOVERY_AGE_SECONDS.to_string(),
         ),
         ("LOG_FORMAT", "text".into()),
     ]);
@@ -144,7 +163,8 @@ pub async fn setup(backend: Backend) -> Setup {
     let local = build_local_app(&config).await.expect("app");
     let urls = QueueUrls::new()
         .with(PublishQueue::Orders, orders_url.clone())
-        .with(PublishQueue::Reorders, reorders_url);
+        .with(PublishQueue::Reorders, reorders_url)
+        .with(PublishQueue::AmazonSync, amazon_sync_url);
     let app = local
         .clone()
         .with_publisher(Arc::new(SqsPublisher::new(app_sqs, urls)));

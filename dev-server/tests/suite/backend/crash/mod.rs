@@ -24,8 +24,26 @@
 //!   the killing stops, and the test waits for the queue to drain and no
 //!   order to be left PENDING or PROCESSING.
 //!
+//! Order recovery re-publishes orders PENDING longer than
+//! [`harness::RECOVERY_AGE_SECONDS`] and orders left PROCESSING longer than
+//! [`harness::PROCESSING_RECOVERY_AGE_SECONDS`] (every delivery of their
+//! message died between the two transitions and it went to the
+//! dead-letter queue); the report line counts both.
+//!
 //! The test is `#[ignore]`d in plain runs (it takes a minute or two per
-//! backend); `scripts/test` runs it in a step of its own.
+//! backend); `scripts/test` runs it in a step of its own, with a new seed
+//! each time. To rerun a seed, with the servers it needs:
+//!
+//! ```sh
+//! scripts/servers start aws dynamodb mongo && eval "$(scripts/servers env)"
+//! CRASH_SEED=<seed> cargo nextest run -p stockroom-dev-server --run-ignored only \
+//!     --no-capture -E 'test(=backend::crash::dynamodb_orders_survive_a_crashing_processor)'
+//! ```
+//!
+//! (`mongodb_orders_survive_a_crashing_processor` for MongoDB;
+//! `CRASH_ORDERS=<n>` places fewer orders for a quick look). The workers'
+//! logs, one per process started, with the time of each batch, stay under
+//! the directory the report line names.
 
 mod checks;
 mod harness;
@@ -38,8 +56,8 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use stockroom::app::orders::{Recovered, recover_stale_orders};
 use stockroom::domain::OrderStatus;
-use stockroom::jobs;
 use stockroom::ports::{OrderFilter, PageRequest};
 
 use harness::{Backend, Setup, queue_depth};
@@ -101,10 +119,10 @@ async fn run(backend: Backend) {
     let placement = Placement::run(&setup, &catalogue, seed, orders).await;
     placing.store(false, Ordering::SeqCst);
     let mut workers = chaos.await.expect("chaos task");
-    let republished = recovery.await.expect("recovery task");
+    let mut recovered = recovery.await.expect("recovery task");
     let placed_in = started.elapsed();
 
-    drain(&setup, &mut workers, seed).await;
+    drain(&setup, &mut workers, &mut recovered, seed).await;
     workers.check_alive();
     workers.stop_all();
     let dead_letters = queue_depth(&setup.sqs, &setup.orders_dlq_url)
@@ -115,7 +133,8 @@ async fn run(backend: Backend) {
     println!(
         "crash test on {} (seed {seed}): {} orders acknowledged, {} refused for stock, \
          {} idempotent retries, {} sends lost, {} duplicates ({} delayed), {} cancelled; \
-         {} kills ({} mid-batch), {} re-published by recovery, {} dead-lettered; \
+         {} kills ({} mid-batch), {} re-published by recovery ({} of them left PROCESSING), \
+         {} dead-lettered; \
          {} completed; placed in {:.0?}, all done in {:.0?} (worker logs in {})",
         backend.name(),
         placement.acknowledged.len(),
@@ -127,7 +146,8 @@ async fn run(backend: Backend) {
         report.cancelled,
         workers.kills,
         workers.mid_batch,
-        republished,
+        recovered.republished,
+        recovered.stuck,
         dead_letters,
         report.completed,
         placed_in,
@@ -176,30 +196,33 @@ async fn chaos(mut workers: Workers, placing: Arc<AtomicBool>, seed: u64) -> Wor
 }
 
 /// Runs order recovery every [`RECOVERY_EVERY`] while orders are being placed,
-/// as its schedule would; returns how many orders it re-published.
-async fn recovery(setup: Arc<Setup>, placing: Arc<AtomicBool>) -> u64 {
-    let mut republished = 0;
+/// as its schedule would; returns what it found and re-published.
+async fn recovery(setup: Arc<Setup>, placing: Arc<AtomicBool>) -> Recovered {
+    let mut recovered = Recovered::default();
     while placing.load(Ordering::SeqCst) {
         tokio::time::sleep(RECOVERY_EVERY).await;
-        republished += recover(&setup).await;
+        recover(&setup, &mut recovered).await;
     }
-    republished
+    recovered
 }
 
-async fn recover(setup: &Setup) -> u64 {
-    match jobs::order_recovery::run(&setup.app).await {
-        Ok(summary) => summary.acted,
-        // A slow store under load may time a run out: the next run retries.
-        Err(e) => {
-            eprintln!("order recovery failed: {}", stockroom::telemetry::chain(&e));
-            0
+/// One run of order recovery (the job's use case), added to `total`.
+async fn recover(setup: &Setup, total: &mut Recovered) {
+    match recover_stale_orders(&setup.app).await {
+        Ok(run) => {
+            total.stale += run.stale;
+            total.stuck += run.stuck;
+            total.republished += run.republished;
+            total.failed += run.failed;
         }
+        // A slow store under load may time a run out: the next run retries.
+        Err(e) => eprintln!("order recovery failed: {}", stockroom::telemetry::chain(&e)),
     }
 }
 
 /// Waits, with the workers running and recovery still scheduled, until no
 /// message is left on the queue and no order is PENDING or PROCESSING.
-async fn drain(setup: &Setup, workers: &mut Workers, seed: u64) {
+async fn drain(setup: &Setup, workers: &mut Workers, recovered: &mut Recovered, seed: u64) {
     let deadline = Instant::now() + DRAIN_TIMEOUT;
     let mut last_recovery = Instant::now();
     loop {
@@ -207,7 +230,7 @@ async fn drain(setup: &Setup, workers: &mut Workers, seed: u64) {
         // On the schedule's pace, not every look: with a backlog, each run
         // re-publishes every order waiting longer than the recovery age.
         if last_recovery.elapsed() >= RECOVERY_EVERY {
-            recover(setup).await;
+            recover(setup, recovered).await;
             last_recovery = Instant::now();
         }
         let depth = queue_depth(&setup.sqs, &setup.orders_url).await;
@@ -215,7 +238,10 @@ async fn drain(setup: &Setup, workers: &mut Workers, seed: u64) {
         if depth == Some(0) && unfinished == 0 {
             return;
         }
-        println!("draining: {depth:?} messages queued, {unfinished} orders unfinished");
+        println!(
+            "draining at {}: {depth:?} messages queued, {unfinished} orders unfinished",
+            chrono::Utc::now().format("%H:%M:%S%.3f")
+        );
         assert!(
             Instant::now() < deadline,
             "seed {seed}: after {DRAIN_TIMEOUT:?}, {depth:?} messages are still queued and \
