@@ -214,10 +214,18 @@ impl DynamoStore {
         }
         let mut attempts = RETRY.start();
         loop {
+            // One token per attempt of ours, shared by the SDK's own
+            // retries of it: when an attempt times out after DynamoDB
+            // committed it, the SDK's retry returns success instead of
+            // failing its own conditions and reading as a conflict. (Our
+            // next attempt follows a cancellation, which wrote nothing, so
+            // it takes a new token.)
+            let token = uuid::Uuid::new_v4().to_string();
             let result = self
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(items.clone()))
+                .client_request_token(token)
                 .send()
                 .await;
             let err = match result {
