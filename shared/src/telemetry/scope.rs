@@ -105,6 +105,11 @@ impl Scope {
         self.correlation_id.as_deref()
     }
 
+    /// The correlation id, shared rather than copied (metrics keep it).
+    pub(crate) fn shared_correlation_id(&self) -> Option<Arc<str>> {
+        self.correlation_id.clone()
+    }
+
     /// The trace header work in this scope continues.
     pub fn trace_header(&self) -> Option<&str> {
         self.trace_header.as_deref()
@@ -134,15 +139,24 @@ pub fn current() -> Option<Scope> {
     SCOPE.try_with(Clone::clone).ok()
 }
 
+/// Calls `f` with the scope the caller runs in, if any, borrowed: what
+/// runs per log line or metric reads the scope without cloning it.
+pub fn with_current<R>(mut f: impl FnMut(Option<&Scope>) -> R) -> R {
+    match SCOPE.try_with(|scope| f(Some(scope))) {
+        Ok(r) => r,
+        Err(_) => f(None),
+    }
+}
+
 /// What a message or mail sent from here should carry.
 pub fn propagation() -> Propagation {
-    match current() {
+    with_current(|scope| match scope {
         Some(scope) => Propagation {
             correlation_id: scope.correlation_id().map(str::to_owned),
             trace_header: scope.trace_header().map(str::to_owned),
         },
         None => Propagation::default(),
-    }
+    })
 }
 
 /// Runs one invocation of an entry point: opens its scope (the correlation
