@@ -19,6 +19,7 @@
 //! the correlation id, and the adapters are the one place that need it.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -163,10 +164,29 @@ pub fn propagation() -> Propagation {
 /// id starts as the request id, until the edge narrows it), runs `work`,
 /// then writes the metrics it recorded, one EMF document per dimension
 /// set, to `sink` (stdout in Lambda).
-pub async fn invoke<F: Future>(
+///
+/// `work` is boxed here, once, rather than held by value: a handler's
+/// future is large (the route table's largest route), and an `async fn`
+/// holding it would copy it into its own state and again into the scope's
+/// future, and the caller would copy that twice-as-large state once more;
+/// measured, those copies were a good part of the cost of an invocation's
+/// telemetry (BENCHMARKS.md, "Telemetry").
+pub fn invoke<'a, F>(
+    invocation: Invocation,
+    sink: &'a dyn MetricsSink,
+    work: F,
+) -> impl Future<Output = F::Output> + 'a
+where
+    F: Future + 'a,
+{
+    let work = Box::pin(work);
+    async move { run_invocation(invocation, sink, work).await }
+}
+
+async fn run_invocation<F: Future>(
     invocation: Invocation,
     sink: &dyn MetricsSink,
-    work: F,
+    work: Pin<Box<F>>,
 ) -> F::Output {
     let cold_start = !STARTED.swap(true, Ordering::Relaxed);
     let correlation_id = Some(Arc::from(invocation.request_id.as_str()));
