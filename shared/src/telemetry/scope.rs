@@ -168,9 +168,8 @@ pub fn propagation() -> Propagation {
 /// `work` is boxed here, once, rather than held by value: a handler's
 /// future is large (the route table's largest route), and an `async fn`
 /// holding it would copy it into its own state and again into the scope's
-/// future, and the caller would copy that twice-as-large state once more;
-/// measured, those copies were a good part of the cost of an invocation's
-/// telemetry (BENCHMARKS.md, "Telemetry").
+/// future, and the caller would copy that twice-as-large state once more
+/// (the copies showed in the profile of the telemetry benchmark).
 pub fn invoke<'a, F>(
     invocation: Invocation,
     sink: &'a dyn MetricsSink,
