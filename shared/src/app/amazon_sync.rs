@@ -303,8 +303,10 @@ pub async fn apply_quantity(
         {
             Ok(updated) => {
                 if delta == 0 {
+                    crate::metrics::count(crate::metrics::Metric::AmazonEchoesIgnored, 1);
                     return Ok(QuantityApplied::Echo);
                 }
+                crate::metrics::count(crate::metrics::Metric::AmazonChangesApplied, 1);
                 if applied != delta {
                     tracing::warn!(sku = %sku, reported = delta, applied, "oversold across channels: Amazon sold more than Stockroom held");
                 }

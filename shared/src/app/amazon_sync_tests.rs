@@ -494,3 +494,59 @@ async fn a_listing_not_for_sale_here_is_not_for_sale_on_amazon() {
     assert_eq!((last.sku.as_str(), last.quantity), ("MUG", 0));
     assert!(last.price.is_none());
 }
+
+#[tokio::test]
+async fn pushes_refusals_failures_echoes_and_amazons_changes_are_counted_in_valid_emf() {
+    use crate::metrics::{MetricsLog, emf};
+    use crate::telemetry::{Invocation, invoke};
+    let w = world();
+    listing(&w, "MUG", 5, true).await;
+    listing(&w, "TEE", 6, true).await;
+    let sink = MetricsLog::default();
+    let sync_batch = |messages: Vec<SqsMessage>| {
+        invoke(
+            Invocation::local("amazon-sync"),
+            &sink,
+            crate::consumers::amazon_sync::handle(&w.app, batch(messages)),
+        )
+    };
+    sync_batch(vec![
+        message("1", r#"{"sku":"MUG"}"#),
+        message("2", r#"{"sku":"TEE"}"#),
+    ])
+    .await;
+    adjust_stock(&w.app, &sku("MUG"), StockDelta::new(-1).unwrap(), "sale")
+        .await
+        .unwrap();
+    w.amazon.answer(Answer::Throttle);
+    sync_batch(vec![message("3", r#"{"sku":"MUG"}"#)]).await;
+    w.amazon.answer(Answer::Refuse);
+    sync_batch(vec![message("4", r#"{"sku":"MUG"}"#)]).await;
+    // TEE's push comes back as an echo, then Amazon sells one.
+    invoke(Invocation::local("listing-notifications"), &sink, async {
+        amazon_reports(&w, "TEE", 6, "echo").await;
+        amazon_reports(&w, "TEE", 5, "sale").await;
+    })
+    .await;
+
+    let docs: Vec<serde_json::Value> = sink
+        .lines()
+        .iter()
+        .map(|line| {
+            assert_eq!(emf::validate(line), Ok(()), "{line}");
+            serde_json::from_str(line).unwrap()
+        })
+        .collect();
+    let total = |metric: &str, function: &str| -> f64 {
+        docs.iter()
+            .filter(|d| d["function"] == function)
+            .filter_map(|d| d[metric].as_f64())
+            .sum()
+    };
+    assert_eq!(total("ListingsPushed", "amazon-sync"), 2.0);
+    assert_eq!(total("ListingPushesFailed", "amazon-sync"), 1.0);
+    assert_eq!(total("ListingPushesRefused", "amazon-sync"), 1.0);
+    assert_eq!(total("AmazonEchoesIgnored", "listing-notifications"), 1.0);
+    assert_eq!(total("AmazonChangesApplied", "listing-notifications"), 1.0);
+    assert_eq!(available(&w, "TEE").await, 5);
+}

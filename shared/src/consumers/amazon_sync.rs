@@ -7,6 +7,9 @@
 //! at once. When a SKU's push fails transiently every message naming it
 //! is reported failed (they are redelivered together, in order); a body
 //! that is not `{"sku"}` fails alone and reaches the dead-letter queue.
+//!
+//! Metrics, per SKU pushed: `ListingsPushed`, `ListingPushesRefused` (Amazon
+//! refused for good; dropped) and `ListingPushesFailed` (retried).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +20,7 @@ use super::{MessageError, body};
 use crate::app::App;
 use crate::app::amazon_sync::{self, SyncRequested, Synced};
 use crate::domain::Sku;
+use crate::metrics::{self, Metric};
 
 const CONSUMER: &str = "amazon-sync";
 
@@ -43,6 +47,14 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
     let outcomes: Vec<(Sku, Vec<String>, bool)> = futures::stream::iter(by_sku)
         .map(|(sku, ids)| async move {
             let ok = match amazon_sync::sync(app, &sku).await {
+                Ok(Synced::Pushed { .. }) => {
+                    metrics::count(Metric::ListingsPushed, 1);
+                    true
+                }
+                Ok(Synced::Refused { .. }) => {
+                    metrics::count(Metric::ListingPushesRefused, 1);
+                    true
+                }
                 Ok(Synced::NotConfigured) => {
                     tracing::info!(consumer = CONSUMER, sku = %sku, "no SP-API settings (self mode): listing not pushed");
                     true
@@ -52,6 +64,7 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
                     true
                 }
                 Err(error) => {
+                    metrics::count(Metric::ListingPushesFailed, 1);
                     tracing::warn!(consumer = CONSUMER, sku = %sku, messages = ids.len(), transient = error.is_transient(), error = %crate::telemetry::chain(&error), "listing not synced; will be retried");
                     false
                 }

@@ -128,6 +128,13 @@ pub struct Order {
     /// refusal of the fulfilment order).
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// The correlation id of the request that placed the order, kept so
+    /// that work done for the order later (recovery re-publishing it)
+    /// carries it too and one Logs Insights query finds the order's whole
+    /// life. Orders stored before it was kept read as `None`; never shown
+    /// to customers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
     /// Optimistic-concurrency version: 1 at creation, +1 per update.
     pub version: u64,
 }
@@ -157,8 +164,15 @@ impl Order {
             shipping_speed: None,
             fulfillment_submitted_at: None,
             failure_reason: None,
+            correlation_id: None,
             version: 1,
         }
+    }
+
+    /// The same order, placed by the request correlated as `id`.
+    pub fn with_correlation_id(mut self, id: Option<String>) -> Self {
+        self.correlation_id = id;
+        self
     }
 
     /// The same order, shipping to `address` at `speed`.

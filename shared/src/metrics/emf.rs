@@ -10,10 +10,12 @@
 //! request or message it counts without adding a single CloudWatch metric.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{Entry, NAMESPACE, SERVICE};
+use crate::telemetry::json;
 use crate::telemetry::scope::Scope;
 
 /// At most this many metrics per directive, and values per metric.
@@ -54,7 +56,9 @@ pub const UNITS: [&str; 27] = [
     "None",
 ];
 
-/// The documents for `entries`, stamped `timestamp_ms`.
+/// The documents for `entries`, stamped `timestamp_ms`, each written
+/// straight as JSON text (names and units are fixed ASCII; dimension
+/// values and ids are escaped).
 pub(crate) fn render(scope: &Scope, entries: &[Entry], timestamp_ms: i64) -> Vec<String> {
     // Group by the extra dimension ((name, value), or none) and the
     // correlation id (the invocation's when recorded outside a narrowing).
@@ -75,54 +79,77 @@ pub(crate) fn render(scope: &Scope, entries: &[Entry], timestamp_ms: i64) -> Vec
         // A metric with more than 100 values spills into further documents.
         let mut round = 0;
         loop {
-            let mut root = Map::new();
-            let mut definitions = Vec::new();
-            for (metric, all) in &values {
-                let chunk: Vec<f64> = all
-                    .iter()
-                    .skip(round * MAX_METRICS)
-                    .take(MAX_METRICS)
-                    .copied()
-                    .collect();
-                if chunk.is_empty() {
-                    continue;
-                }
-                definitions.push(json!({"Name": metric.name(), "Unit": metric.unit()}));
-                let value = match chunk.as_slice() {
-                    [one] => json!(one),
-                    many => json!(many),
-                };
-                root.insert(metric.name().to_owned(), value);
-            }
-            if definitions.is_empty() {
+            let chunks: Vec<(super::Metric, &[f64])> = values
+                .iter()
+                .filter_map(|(metric, all)| {
+                    let from = (round * MAX_METRICS).min(all.len());
+                    let chunk = &all[from..(from + MAX_METRICS).min(all.len())];
+                    (!chunk.is_empty()).then_some((*metric, chunk))
+                })
+                .collect();
+            if chunks.is_empty() {
                 break;
             }
-            let mut dimensions = vec!["service", "function"];
-            root.insert("service".into(), json!(SERVICE));
-            root.insert("function".into(), json!(non_empty(scope.function_name())));
-            if let Some((name, value)) = extra {
-                dimensions.push(name);
-                root.insert(name.into(), json!(non_empty(value)));
+            let mut line = String::with_capacity(512);
+            line.push_str("{\"_aws\":{\"Timestamp\":");
+            let _ = write!(line, "{}", timestamp_ms.max(0));
+            line.push_str(",\"CloudWatchMetrics\":[{\"Namespace\":");
+            json::push_str(&mut line, NAMESPACE);
+            line.push_str(",\"Dimensions\":[[\"service\",\"function\"");
+            if let Some((name, _)) = extra {
+                line.push(',');
+                json::push_str(&mut line, name);
             }
-            root.insert("request_id".into(), json!(scope.request_id()));
+            line.push_str("]],\"Metrics\":[");
+            for (i, (metric, _)) in chunks.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                line.push_str("{\"Name\":");
+                json::push_str(&mut line, metric.name());
+                line.push_str(",\"Unit\":");
+                json::push_str(&mut line, metric.unit());
+                line.push('}');
+            }
+            line.push_str("]}]}");
+            let mut member = |name: &str, value: &str| {
+                line.push(',');
+                json::push_str(&mut line, name);
+                line.push(':');
+                json::push_str(&mut line, value);
+            };
+            member("service", SERVICE);
+            member("function", non_empty(scope.function_name()));
+            if let Some((name, value)) = extra {
+                member(name, non_empty(value));
+            }
+            member("request_id", scope.request_id());
             if let Some(id) = correlation {
-                root.insert("correlation_id".into(), json!(id));
+                member("correlation_id", id);
             }
             if let Some(id) = scope.xray_trace_id() {
-                root.insert("xray_trace_id".into(), json!(id));
+                member("xray_trace_id", id);
             }
-            root.insert(
-                "_aws".into(),
-                json!({
-                    "Timestamp": timestamp_ms,
-                    "CloudWatchMetrics": [{
-                        "Namespace": NAMESPACE,
-                        "Dimensions": [dimensions],
-                        "Metrics": definitions,
-                    }],
-                }),
-            );
-            lines.push(Value::Object(root).to_string());
+            for (metric, chunk) in &chunks {
+                line.push(',');
+                json::push_str(&mut line, metric.name());
+                line.push(':');
+                match chunk {
+                    [one] => json::push_f64(&mut line, *one),
+                    many => {
+                        line.push('[');
+                        for (i, v) in many.iter().enumerate() {
+                            if i > 0 {
+                                line.push(',');
+                            }
+                            json::push_f64(&mut line, *v);
+                        }
+                        line.push(']');
+                    }
+                }
+            }
+            line.push('}');
+            lines.push(line);
             round += 1;
         }
     }

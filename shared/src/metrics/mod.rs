@@ -10,7 +10,7 @@
 //!
 //! Why an emitter of our own rather than `metrics_cloudwatch_embedded`:
 //! that crate plugs into the `metrics` facade, whose global recorder,
-//! registry and label maps are more machinery than fourteen metrics need,
+//! registry and label maps are more machinery than a score of metrics need,
 //! and it buffers per process rather than per invocation, so an
 //! invocation's metrics could not carry its request and correlation ids.
 //! The format is one small JSON document (this module and [`emf`] are
@@ -30,7 +30,7 @@
 pub mod emf;
 mod sink;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use sink::{Discard, MetricsLog, MetricsSink, Stdout};
 
@@ -73,10 +73,24 @@ pub enum Metric {
     BatchItemFailures,
     /// 1 on the first invocation of an execution environment.
     ColdStart,
+    /// `amazon_mfn` listings whose stock and price Amazon accepted
+    /// (`amazon-sync`).
+    ListingsPushed,
+    /// Pushes to Amazon that failed for a reason a retry may fix
+    /// (throttling, an outage): the SKU's messages are retried.
+    ListingPushesFailed,
+    /// Pushes Amazon refused for good (an unknown SKU, a patch it will not
+    /// take): dropped, and the two channels disagree until the next change.
+    ListingPushesRefused,
+    /// Amazon quantity notifications that were the echo of our own push
+    /// (`listing-notifications`).
+    AmazonEchoesIgnored,
+    /// Amazon's own quantity changes (its sales) applied to the stock.
+    AmazonChangesApplied,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 19] = [
         Metric::OrdersPlaced,
         Metric::OrderValue,
         Metric::OrdersRejected,
@@ -91,6 +105,11 @@ impl Metric {
         Metric::NotificationsIgnored,
         Metric::BatchItemFailures,
         Metric::ColdStart,
+        Metric::ListingsPushed,
+        Metric::ListingPushesFailed,
+        Metric::ListingPushesRefused,
+        Metric::AmazonEchoesIgnored,
+        Metric::AmazonChangesApplied,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +128,11 @@ impl Metric {
             Metric::NotificationsIgnored => "NotificationsIgnored",
             Metric::BatchItemFailures => "BatchItemFailures",
             Metric::ColdStart => "ColdStart",
+            Metric::ListingsPushed => "ListingsPushed",
+            Metric::ListingPushesFailed => "ListingPushesFailed",
+            Metric::ListingPushesRefused => "ListingPushesRefused",
+            Metric::AmazonEchoesIgnored => "AmazonEchoesIgnored",
+            Metric::AmazonChangesApplied => "AmazonChangesApplied",
         }
     }
 
@@ -147,8 +171,8 @@ pub(crate) struct Entry {
     /// The value of the metric's own dimension (`reason`, `type`).
     pub dimension: Option<String>,
     /// The correlation id of the request or message it was recorded for
-    /// (a batch's messages each have their own).
-    pub correlation_id: Option<String>,
+    /// (a batch's messages each have their own), shared with the scope.
+    pub correlation_id: Option<Arc<str>>,
     pub value: f64,
 }
 
@@ -192,18 +216,20 @@ fn record(metric: Metric, dimension: Option<&str>, value: f64) {
     if !value.is_finite() {
         return;
     }
-    if let Some(scope) = scope::current() {
-        scope.metrics().push(Entry {
-            metric,
-            // A metric without a dimension of its own ignores one given,
-            // and one with a dimension never goes without it.
-            dimension: metric
-                .dimension()
-                .map(|_| dimension.unwrap_or("unknown").to_owned()),
-            correlation_id: scope.correlation_id().map(str::to_owned),
-            value,
-        });
-    }
+    scope::with_current(|scope| {
+        if let Some(scope) = scope {
+            scope.metrics().push(Entry {
+                metric,
+                // A metric without a dimension of its own ignores one given,
+                // and one with a dimension never goes without it.
+                dimension: metric
+                    .dimension()
+                    .map(|_| dimension.unwrap_or("unknown").to_owned()),
+                correlation_id: scope.shared_correlation_id(),
+                value,
+            });
+        }
+    });
 }
 
 /// Counts `n` of `metric` in the current invocation.

@@ -5,7 +5,10 @@
 //!   start, correlation id, trace header, recorded metrics) that entry
 //!   points open with [`scope::invoke`] and narrow per request or message.
 //! * [`layer`]: the log line, flat JSON for CloudWatch (or text for a
-//!   terminal), stamped with that scope.
+//!   terminal), stamped with that scope, built in a reused buffer and
+//!   written with one call.
+//! * `json`: JSON strings and numbers written straight into a line, for
+//!   the log layer and the EMF emitter ([`crate::metrics::emf`]).
 //! * This module: the subscriber set-up ([`init`], honouring Lambda's
 //!   `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`), the filter that
 //!   keeps the runtime's own targets at `info`, and [`chain`] for errors,
@@ -13,6 +16,7 @@
 //!
 //! Metrics live in [`crate::metrics`]; they are recorded into the same scope.
 
+pub(crate) mod json;
 pub mod layer;
 pub mod scope;
 

@@ -916,3 +916,64 @@ fn every_function_is_traced_and_every_dlq_and_function_has_alarms() {
     assert_eq!(subscription["Protocol"].as_str(), Some("email"));
     assert!(resources(&t).contains_key("Dashboard"));
 }
+
+/// The dashboard body is JSON once CloudFormation has substituted its
+/// `${...}` references, every metric widget names a metric Stockroom emits
+/// (or an AWS one), and the amazon-sync metrics are on it, each under the
+/// function that emits it.
+#[test]
+fn the_dashboard_is_json_and_shows_what_amazon_sync_emits() {
+    let t = template();
+    let body = &resources(&t)["Dashboard"]["Properties"]["DashboardBody"];
+    let text = untag(body)
+        .as_sequence()
+        .and_then(|parts| parts.first())
+        .map(str_of)
+        .expect("DashboardBody is !Sub [text, {}]");
+    // Each `${Name}` or `${Name.Attr}` becomes `@Name`, a string JSON holds.
+    let mut substituted = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        substituted.push_str(&rest[..at]);
+        let end = rest[at..].find('}').expect("an unclosed ${") + at;
+        substituted.push('@');
+        substituted.push_str(&rest[at + 2..end]);
+        rest = &rest[end + 1..];
+    }
+    substituted.push_str(rest);
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&substituted).expect("the dashboard body is JSON");
+    let emitted: Vec<&str> = stockroom::metrics::Metric::ALL
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for widget in dashboard["widgets"].as_array().unwrap() {
+        for line in widget["properties"]["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let line = line.as_array().unwrap();
+            if line[0] == stockroom::metrics::NAMESPACE {
+                let name = line[1].as_str().unwrap();
+                assert!(emitted.contains(&name), "{name} is never emitted");
+                let at = line.iter().position(|v| v == "function").unwrap();
+                shown.push((name.to_owned(), line[at + 1].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    for (metric, function) in [
+        ("ListingsPushed", "@AmazonSyncFunction"),
+        ("ListingPushesFailed", "@AmazonSyncFunction"),
+        ("ListingPushesRefused", "@AmazonSyncFunction"),
+        ("AmazonChangesApplied", "@ListingNotificationsFunction"),
+        ("AmazonEchoesIgnored", "@ListingNotificationsFunction"),
+    ] {
+        assert!(
+            shown.contains(&(metric.to_owned(), function.to_owned())),
+            "{metric} of {function} is not on the dashboard: {shown:?}"
+        );
+    }
+    assert!(substituted.contains("@AmazonSyncDeadLetterQueue.QueueName"));
+}

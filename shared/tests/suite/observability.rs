@@ -339,3 +339,124 @@ async fn one_correlation_id_from_the_api_to_the_mail_with_valid_metrics_and_no_s
             .any(|d| d["ProcessingTime"].is_number() && d["function"] == "order-processor")
     );
 }
+
+/// Every message published, with what it carried.
+#[derive(Default)]
+struct Published(Mutex<Vec<(String, Option<String>)>>);
+
+#[async_trait::async_trait]
+impl stockroom::ports::Publisher for Published {
+    async fn publish(
+        &self,
+        queue: stockroom::ports::PublishQueue,
+        bodies: &[String],
+    ) -> Result<(), stockroom::ports::PublishError> {
+        self.publish_with(queue, bodies, &stockroom::ports::Propagation::default())
+            .await
+    }
+
+    async fn publish_with(
+        &self,
+        _: stockroom::ports::PublishQueue,
+        bodies: &[String],
+        propagation: &stockroom::ports::Propagation,
+    ) -> Result<(), stockroom::ports::PublishError> {
+        let mut sent = self.0.lock().unwrap();
+        for body in bodies {
+            sent.push((body.clone(), propagation.correlation_id.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// An order keeps the correlation id of the request that placed it, and
+/// recovery re-publishes it under that id (not the recovery run's), so its
+/// trail goes on past a lost message; an order stored before the id was
+/// kept goes out under the run's own.
+#[tokio::test]
+async fn recovery_republishes_an_order_under_the_correlation_id_that_placed_it() {
+    let captured = Captured::default();
+    let settings = LogSettings::from_lookup(LogFormat::Json, "tests", |_| None);
+    let _guard =
+        tracing::subscriber::set_default(telemetry::subscriber(&settings, captured.clone()));
+    let published = Arc::new(Published::default());
+    let app = App::new(
+        Arc::new(stockroom::store::MemoryStore::new()),
+        keys(),
+        stockroom::config::Settings {
+            order_recovery_age: Duration::ZERO,
+            ..stockroom::config::Settings::default()
+        },
+    )
+    .with_publisher(published.clone());
+    listing(&app, "MUG-BLUE", 100).await;
+    listing(&app, "NOTE-A5", 100).await;
+    let (customer, _) = token(&app, Role::Customer);
+    let mut placed = Vec::new();
+    for trail in ["trail-r1", "trail-r2"] {
+        let request = with_header(
+            with_header(event(PLACE, Some(&customer)), "x-correlation-id", trail),
+            "idempotency-key",
+            trail,
+        );
+        let reply = call(&app, &request).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let id =
+            stockroom::domain::OrderId::parse(reply.body["order_id"].as_str().unwrap()).unwrap();
+        let stored = app.store.get_order(id).await.unwrap().unwrap();
+        assert_eq!(stored.correlation_id.as_deref(), Some(trail));
+        assert!(
+            !reply.body.to_string().contains(trail),
+            "not shown to the customer"
+        );
+        placed.push((id, trail));
+    }
+    // An order from before correlation ids were kept.
+    let (_, someone) = token(&app, Role::Customer);
+    let old = stockroom::domain::Order::new(
+        stockroom::domain::OrderId::generate(),
+        someone,
+        Vec::new(),
+        app.settings.currency,
+        chrono::Utc::now(),
+    );
+    app.store.place_order(&old, None).await.unwrap();
+    published.0.lock().unwrap().clear();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+
+    let metrics = MetricsLog::default();
+    let invocation = Invocation::local("order-recovery");
+    let run_id = invocation.request_id.clone();
+    let summary = telemetry::invoke(
+        invocation,
+        &metrics,
+        stockroom::jobs::order_recovery::run(&app),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.acted, 3);
+    drop(_guard);
+
+    let sent = published.0.lock().unwrap().clone();
+    let carried = |id: stockroom::domain::OrderId| -> Option<String> {
+        let matching: Vec<&(String, Option<String>)> = sent
+            .iter()
+            .filter(|(body, _)| body.contains(&id.to_string()))
+            .collect();
+        assert_eq!(matching.len(), 1, "{sent:?}");
+        matching[0].1.clone()
+    };
+    for (id, trail) in &placed {
+        assert_eq!(carried(*id).as_deref(), Some(*trail));
+    }
+    assert_eq!(carried(old.order_id), Some(run_id));
+    // The recovery's own line for the order is on the order's trail.
+    let logged = lines(&captured.text());
+    let (first, trail) = placed[0];
+    assert!(
+        logged.iter().any(|l| l["function_name"] == "order-recovery"
+            && l["correlation_id"] == trail
+            && l["order_id"] == first.to_string()),
+        "{logged:?}"
+    );
+}

@@ -219,7 +219,8 @@ pub async fn place_order(
         app.settings.currency,
         now,
     )
-    .with_shipping(request.shipping_address.clone(), speed);
+    .with_shipping(request.shipping_address.clone(), speed)
+    .with_correlation_id(crate::telemetry::propagation().correlation_id);
     let record = key.map(|key| IdempotencyRecord {
         customer_id: customer.customer_id,
         key,

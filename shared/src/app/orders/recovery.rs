@@ -16,8 +16,9 @@
 //! moments, in MCF mode until Amazon ships it, so a run reads as many
 //! orders as Amazon has in hand.
 //!
-//! Processing is idempotent (`super::processing`), so a duplicate message
-//! is harmless. The processing age is longer than the queue's own
+//! Each is published under the correlation id of the request that placed
+//! it, so that its whole life is found by one query. Processing is
+//! idempotent (`super::processing`), so a duplicate message is harmless. The processing age is longer than the queue's own
 //! redelivery (receives before the dead-letter queue times the visibility
 //! timeout), so recovery does not race orders the queue is still retrying.
 //!
@@ -26,6 +27,7 @@
 //! reservation, releases or sales past one DynamoDB transaction), once they
 //! are as old as a stale order.
 
+use std::collections::BTreeMap;
 use std::pin::pin;
 
 use chrono::{DateTime, Duration, Utc};
@@ -37,6 +39,7 @@ use crate::config::FulfillmentMode;
 use crate::domain::{Order, OrderStatus};
 use crate::messages::OrderPlaced;
 use crate::ports::{OrderFilter, PublishQueue};
+use crate::telemetry::{self, Narrowing};
 
 /// What a recovery run found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,19 +112,43 @@ fn is_stuck(order: &Order, mode: FulfillmentMode, started_before: DateTime<Utc>)
         }
 }
 
+/// Publishes OrderPlaced again for `orders`, each under the correlation id
+/// of the request that placed it (so the processor's lines for it, and
+/// this run's, join the order's trail), in one batch per correlation id;
+/// orders stored without one go out under the run's own. Counts what was
+/// published and what the queue refused (logged).
 async fn republish(app: &App, orders: &[Order], recovered: &mut Recovered) {
-    if orders.is_empty() {
-        return;
+    let mut by_correlation: BTreeMap<Option<&str>, Vec<&Order>> = BTreeMap::new();
+    for order in orders {
+        by_correlation
+            .entry(order.correlation_id.as_deref())
+            .or_default()
+            .push(order);
     }
-    let bodies: Vec<String> = orders
-        .iter()
-        .map(|o| OrderPlaced::for_order(o).to_body())
-        .collect();
-    match app.publish(PublishQueue::Orders, &bodies).await {
-        Ok(()) => recovered.republished += bodies.len() as u64,
-        Err(e) => {
+    for (correlation_id, orders) in by_correlation {
+        let narrowing = Narrowing {
+            correlation_id: correlation_id.map(str::to_owned),
+            ..Narrowing::default()
+        };
+        let bodies: Vec<String> = orders
+            .iter()
+            .map(|o| OrderPlaced::for_order(o).to_body())
+            .collect();
+        let published = telemetry::narrow(narrowing, async {
+            let published = app.publish(PublishQueue::Orders, &bodies).await;
+            for order in &orders {
+                match &published {
+                    Ok(()) => tracing::info!(order_id = %order.order_id, "stranded order re-published"),
+                    Err(e) => tracing::error!(order_id = %order.order_id, error = %telemetry::chain(e), "could not re-publish stranded order"),
+                }
+            }
+            published.is_ok()
+        })
+        .await;
+        if published {
+            recovered.republished += bodies.len() as u64;
+        } else {
             recovered.failed += bodies.len() as u64;
-            tracing::error!(error = %crate::telemetry::chain(&e), "could not re-publish stranded orders");
         }
     }
 }

@@ -181,11 +181,15 @@ mod tests {
         .unwrap();
         let mut shipped = order().with_shipping(Some(address), Some(ShippingSpeed::Expedited));
         shipped.fulfillment_submitted_at = Some(chrono::Utc::now());
-        assert_eq!(read_order(&order_item(&shipped).unwrap()).unwrap(), shipped);
+        shipped.correlation_id = Some("order-trail-7".into());
+        let item = order_item(&shipped).unwrap();
+        assert!(item.contains_key("correlation_id"));
+        assert_eq!(read_order(&item).unwrap(), shipped);
 
         let plain = order();
         let mut old = order_item(&plain).unwrap();
         assert!(!old.contains_key("shipping_address"), "absent, not null");
+        assert!(!old.contains_key("correlation_id"), "absent, not null");
         old.remove("shipping_speed");
         assert_eq!(read_order(&old).unwrap(), plain);
     }

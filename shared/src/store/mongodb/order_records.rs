@@ -6,8 +6,8 @@
 //! whole milliseconds so the sum is exact). The MCF `fulfillment` block and
 //! the shipping address are opaque to every query, so they are stored
 //! through serde as sub-documents. Fields added after the first release
-//! (shipping, submission, failure reason) are optional on read, so older
-//! documents still load.
+//! (shipping, submission, failure reason, correlation id) are optional on
+//! read, so older documents still load.
 
 use mongodb::bson::{self, Bson, Document, doc};
 
@@ -60,6 +60,7 @@ pub(super) fn order_doc(order: &Order) -> Result<Document, StoreError> {
         "shipping_speed": order.shipping_speed.map(|s| s.as_str()),
         "fulfillment_submitted_at": order.fulfillment_submitted_at.map(codec::time).transpose()?,
         "failure_reason": order.failure_reason.as_deref(),
+        "correlation_id": order.correlation_id.as_deref(),
         "version": codec::counter(order.version)?,
         "day": codec::day_key(order.created_at.date_naive())?,
     };
@@ -110,6 +111,11 @@ pub(super) fn order_from(doc: &Document) -> Result<Order, StoreError> {
         Some(Bson::String(reason)) => Some(reason.clone()),
         Some(_) => return Err(f.corrupt("failure_reason", "not a string")),
     };
+    let correlation_id = match f.optional("correlation_id") {
+        None => None,
+        Some(Bson::String(id)) => Some(id.clone()),
+        Some(_) => return Err(f.corrupt("correlation_id", "not a string")),
+    };
     Ok(Order {
         order_id: f.uuid("_id")?.into(),
         customer_id: f.uuid("customer_id")?.into(),
@@ -130,6 +136,7 @@ pub(super) fn order_from(doc: &Document) -> Result<Order, StoreError> {
         shipping_speed,
         fulfillment_submitted_at: f.opt_time("fulfillment_submitted_at")?,
         failure_reason,
+        correlation_id,
         version: f.u64("version")?,
     })
 }
@@ -255,8 +262,10 @@ mod tests {
         let mut shipped = order().with_shipping(Some(address), Some(ShippingSpeed::Priority));
         shipped.fulfillment_submitted_at = Some(Utc::now());
         shipped.failure_reason = Some("InvalidInput: no".into());
+        shipped.correlation_id = Some("order-trail-7".into());
         let doc = order_doc(&shipped).unwrap();
         assert_eq!(doc.get_str("shipping_speed").unwrap(), "Priority");
+        assert_eq!(doc.get_str("correlation_id").unwrap(), "order-trail-7");
         assert_eq!(order_from(&doc).unwrap(), shipped);
 
         let plain = order();
@@ -266,6 +275,7 @@ mod tests {
             "shipping_speed",
             "fulfillment_submitted_at",
             "failure_reason",
+            "correlation_id",
         ] {
             old.remove(field);
         }

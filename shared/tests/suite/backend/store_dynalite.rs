@@ -44,6 +44,7 @@ contract_suite!(
         update_order_is_conditional_on_version: no_transactions!(),
         update_order_applies_effects_atomically: no_transactions!(),
         shipping_details_are_kept_through_updates: no_transactions!(),
+        correlation_id_is_kept_with_the_order: no_transactions!(),
         orders_are_listed_newest_first_per_customer: no_transactions!(),
         stale_pending_orders_are_found: no_transactions!(),
         metrics_and_daily_totals_count_orders: no_transactions!(),

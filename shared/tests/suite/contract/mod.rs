@@ -26,6 +26,7 @@ mod forecasts;
 mod large_orders;
 mod listing_scan;
 mod listings;
+mod order_correlation;
 mod orders;
 mod procurement;
 
@@ -36,6 +37,7 @@ pub use forecasts::*;
 pub use large_orders::*;
 pub use listing_scan::*;
 pub use listings::*;
+pub use order_correlation::*;
 pub use orders::*;
 pub use procurement::*;
 
@@ -63,6 +65,7 @@ macro_rules! contract_cases {
                 update_order_is_conditional_on_version,
                 update_order_applies_effects_atomically,
                 shipping_details_are_kept_through_updates,
+                correlation_id_is_kept_with_the_order,
                 orders_are_listed_newest_first_per_customer,
                 stale_pending_orders_are_found,
                 metrics_and_daily_totals_count_orders,
