@@ -14,8 +14,14 @@
 //! * `post_orders_logs_and_metrics_no_io`: the same lines built but written
 //!   to `io::sink` and a discarding metrics sink: Stockroom's own work.
 //!
-//! Each variant has an app (and memory store) of its own, so no variant
-//! runs against a store the others have filled.
+//! Each variant has an app (and store) of its own, so no variant runs
+//! against a store the others have filled.
+//!
+//! `TELEMETRY_BENCH_STORE=dynamodb` (with `AWS_ENDPOINT_URL_DYNAMODB`, moto
+//! locally) puts each variant's app on a DynamoDB table of its own instead
+//! of the memory store: the invocation a deployed `orders-api` makes, where
+//! the store's calls (request signing, HTTP, the transaction) are part of
+//! every call's cost, in CPU time as in wall time.
 //!
 //! With `TELEMETRY_AB_ROUNDS=<n>` the binary skips criterion and runs the
 //! variants interleaved instead: `n` rounds, each one block of calls of
@@ -44,7 +50,7 @@ use stockroom::config::{AuthConfig, LogFormat, Secret, Settings};
 use stockroom::domain::{CustomerId, ListingDraft, ListingStatus, Price, Role, Sku, Stock, Title};
 use stockroom::http::{ALL_GROUPS, handle};
 use stockroom::metrics::{Discard, MetricsSink};
-use stockroom::ports::{PublishError, PublishQueue, Publisher};
+use stockroom::ports::{PublishError, PublishQueue, Publisher, Store};
 use stockroom::store::MemoryStore;
 use stockroom::telemetry::{self, Invocation, LogSettings};
 
@@ -225,9 +231,51 @@ impl Setup {
     }
 }
 
+/// The store of one variant: the memory store, or with
+/// `TELEMETRY_BENCH_STORE=dynamodb` a new DynamoDB table.
+fn store(runtime: &tokio::runtime::Runtime) -> Arc<dyn Store> {
+    match std::env::var("TELEMETRY_BENCH_STORE").as_deref() {
+        Ok("dynamodb") => dynamodb_store(runtime),
+        Ok("memory") | Err(_) => Arc::new(MemoryStore::new()),
+        Ok(other) => panic!("TELEMETRY_BENCH_STORE must be memory or dynamodb, not {other}"),
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+fn dynamodb_store(runtime: &tokio::runtime::Runtime) -> Arc<dyn Store> {
+    use stockroom::store::dynamodb::{self, DynamoStore};
+    assert!(
+        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some(),
+        "TELEMETRY_BENCH_STORE=dynamodb needs AWS_ENDPOINT_URL_DYNAMODB"
+    );
+    runtime.block_on(async {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let client = dynamodb::client(&sdk);
+        let table = format!("bench-telemetry-{}", uuid::Uuid::new_v4().simple());
+        dynamodb::create_table(&client, &table).await.unwrap();
+        Arc::new(DynamoStore::new(client, table)) as Arc<dyn Store>
+    })
+}
+
+#[cfg(not(feature = "dynamodb"))]
+fn dynamodb_store(_: &tokio::runtime::Runtime) -> Arc<dyn Store> {
+    panic!("TELEMETRY_BENCH_STORE=dynamodb needs the dynamodb feature")
+}
+
+/// Calls per variant per round of the interleaved run: fewer on DynamoDB,
+/// where a call takes milliseconds rather than microseconds.
+fn block() -> u32 {
+    match std::env::var("TELEMETRY_BENCH_STORE").as_deref() {
+        Ok("dynamodb") => 20,
+        _ => 500,
+    }
+}
+
 fn app(runtime: &tokio::runtime::Runtime) -> App {
     let app = App::new(
-        Arc::new(MemoryStore::new()),
+        store(runtime),
         TokenKeys::new(&AuthConfig {
             token_secret: Secret::new("benchmark-secret-0123456789abcdef0123"),
             token_ttl: Duration::from_secs(3600),
@@ -298,20 +346,20 @@ fn percentile(values: &mut [f64], p: usize) -> f64 {
 
 /// The interleaved comparison (see the module docs).
 fn interleaved(rounds: usize) {
-    const BLOCK: u32 = 500;
+    let block = block();
     let runtime = runtime();
     let mut setups: Vec<Setup> = Variant::ALL
         .iter()
         .map(|v| Setup::new(*v, &runtime))
         .collect();
     for setup in &mut setups {
-        for _ in 0..4 * BLOCK {
+        for _ in 0..4 * block {
             setup.call(&runtime);
         }
     }
     let n = setups.len();
     println!("load average before: {}", load_average());
-    println!("{rounds} rounds of {BLOCK} calls per variant, the order rotating per round");
+    println!("{rounds} rounds of {block} calls per variant, the order rotating per round");
     // Per variant: wall and CPU µs per call of each round, and their
     // overheads on bare's of the same round.
     let mut wall: Vec<Vec<f64>> = vec![Vec::new(); n];
@@ -323,10 +371,10 @@ fn interleaved(rounds: usize) {
         for k in 0..n {
             let i = (round + k) % n;
             let (started, cpu_started) = (Instant::now(), thread_cpu_ns());
-            for _ in 0..BLOCK {
+            for _ in 0..block {
                 setups[i].call(&runtime);
             }
-            let per_call = |total: f64| total / f64::from(BLOCK);
+            let per_call = |total: f64| total / f64::from(block);
             this[i] = (
                 per_call(started.elapsed().as_secs_f64() * 1e6),
                 per_call((thread_cpu_ns() - cpu_started) as f64 / 1e3),
