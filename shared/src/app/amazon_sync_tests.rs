@@ -138,21 +138,28 @@ fn sku(s: &str) -> Sku {
     Sku::parse(s).unwrap()
 }
 
-async fn listing(w: &World, name: &str, available: i64, mfn: bool) {
-    let input = ListingInput {
+/// A mug at 12.50 with a reorder point of 0; what is not given is kept
+/// (or defaulted) by `put_listing`.
+fn mug(available: Option<i64>, status: Option<ListingStatus>, mfn: bool) -> ListingInput {
+    ListingInput {
         title: Title::parse("Mug").unwrap(),
         price: Price::parse("12.50").unwrap(),
         currency: None,
-        available: Some(Stock::new(available).unwrap()),
-        status: None,
+        available: available.map(|n| Stock::new(n).unwrap()),
+        status,
         supplier_id: None,
         reorder_point: Some(0),
         reorder_quantity: None,
         lead_time_days: None,
         auto_reorder_point: None,
         amazon_mfn: Some(mfn),
-    };
-    put_listing(&w.app, sku(name), input).await.unwrap();
+    }
+}
+
+async fn listing(w: &World, name: &str, available: i64, mfn: bool) {
+    put_listing(&w.app, sku(name), mug(Some(available), None, mfn))
+        .await
+        .unwrap();
 }
 
 /// Amazon reports `quantity` now (and the clock moves on a second).
@@ -451,19 +458,7 @@ async fn a_listing_not_for_sale_here_is_not_for_sale_on_amazon() {
     w.queue.clear();
 
     // Made INACTIVE: the edit schedules a push of nothing, price kept.
-    let inactive = ListingInput {
-        title: Title::parse("Mug").unwrap(),
-        price: Price::parse("12.50").unwrap(),
-        currency: None,
-        available: None,
-        status: Some(ListingStatus::Inactive),
-        supplier_id: None,
-        reorder_point: None,
-        reorder_quantity: None,
-        lead_time_days: None,
-        auto_reorder_point: None,
-        amazon_mfn: Some(true),
-    };
+    let inactive = mug(None, Some(ListingStatus::Inactive), true);
     put_listing(&w.app, sku("MUG"), inactive).await.unwrap();
     assert_eq!(w.queue.synced(), [r#"{"sku":"MUG"}"#]);
     assert_eq!(
